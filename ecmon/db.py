@@ -1,0 +1,94 @@
+"""Warehouse engine creation and dialect-neutral upserts.
+
+The same code serves SQLite (embedded default) and PostgreSQL (production, CI). Upserts use
+each dialect's ``INSERT … ON CONFLICT`` so reruns are idempotent (DEVELOPERS.md: every task
+idempotent) and each batch is one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+
+from ecmon.settings import get_settings
+
+_engines: dict[str, Engine] = {}
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets Airflow tasks read while a crawl writes; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """Return a cached engine for ``url`` (default: the configured warehouse)."""
+    url = url or get_settings().resolved_warehouse_url()
+    if url not in _engines:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+        _engines[url] = engine
+    return _engines[url]
+
+
+def dispose_engines() -> None:
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
+def _insert_for(conn: Connection, table: Table) -> Any:
+    name = conn.dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"warehouse dialect {name!r} is not supported (use sqlite or postgresql)")
+
+
+def upsert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    key_columns: Iterable[str],
+    update_columns: Iterable[str] | None = None,
+    chunk_size: int = 2000,
+) -> int:
+    """Insert ``rows``; on a key clash update ``update_columns`` (default: all non-key columns).
+
+    ``update_columns=()`` means "insert if absent, else leave alone". Returns rows sent.
+    """
+    if not rows:
+        return 0
+    keys = list(key_columns)
+    if update_columns is None:
+        update_columns = [c for c in rows[0] if c not in keys]
+    update_columns = list(update_columns)
+    # Bound the statement size: PostgreSQL refuses more than 65,535 bind parameters.
+    chunk_size = max(1, min(chunk_size, 60000 // max(1, len(rows[0]))))
+    for start in range(0, len(rows), chunk_size):
+        chunk = list(rows[start : start + chunk_size])
+        stmt = _insert_for(conn, table).values(chunk)
+        if update_columns:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=keys, set_={c: stmt.excluded[c] for c in update_columns}
+            )
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+        conn.execute(stmt)
+    return len(rows)

@@ -1,0 +1,1 @@
+"""The warehouse: SQLAlchemy models (:mod:`sql.models`), Alembic migrations, views and docs."""
