@@ -40,9 +40,9 @@ class CrawlRunRecorder:
 
     # -- signals ---------------------------------------------------------------------------
     def spider_opened(self, spider: Any) -> None:
-        from ecmon.db import upsert
         from sqlalchemy import delete
 
+        from ecmon.db import upsert
         from sql.models import CrawlFailure, CrawlRun, Source
 
         spider.crawl_failures = self.failures
@@ -52,8 +52,15 @@ class CrawlRunRecorder:
             upsert(
                 conn,
                 Source.__table__,
-                [{"source": spider.name, "channel": spider.channel, "freshness_hours": spider.freshness_hours,
-                  "live_base_url": spider.live_base_url, "registered_at": dt.datetime.now(dt.UTC)}],
+                [
+                    {
+                        "source": spider.name,
+                        "channel": spider.channel,
+                        "freshness_hours": spider.freshness_hours,
+                        "live_base_url": spider.live_base_url,
+                        "registered_at": dt.datetime.now(dt.UTC),
+                    }
+                ],
                 ["source"],
             )
             upsert(

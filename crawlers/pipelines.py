@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from scrapy.exceptions import DropItem
@@ -20,14 +19,6 @@ from crawlers.items import RawRecord
 
 REQUIRED_FIELDS = ("record_key", "body", "url")
 EXPECTED_FIELDS = ("published_at", "record_url")
-
-
-def sha256_text(*parts: str) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\x1f")
-    return digest.hexdigest()
 
 
 class CheckRecordProperties:
@@ -57,8 +48,10 @@ class CheckRecordProperties:
 
 class HashContent:
     def process_item(self, item: RawRecord) -> RawRecord:
-        item.content_hash = hashlib.sha256(item.body.encode("utf-8")).hexdigest()
-        item.document_id = sha256_text(item.source, item.content_hash)
+        from sql.raw import content_hash, document_id
+
+        item.content_hash = content_hash(item.body)
+        item.document_id = document_id(item.source, item.content_hash)
         return item
 
 
@@ -94,39 +87,28 @@ class StoreRawDocuments:
     def flush(self) -> None:
         if not self.buffer:
             return
-        from sqlalchemy import select
-
-        from ecmon.db import upsert
-        from sql.models import RawDocument
+        from sql.raw import insert_new_documents
 
         batch, self.buffer = self.buffer, []
-        table = RawDocument.__table__
-        unique: dict[str, RawRecord] = {item.document_id: item for item in batch}  # type: ignore[misc]
+        rows = [
+            {
+                "document_id": item.document_id,
+                "source": item.source,
+                "channel": item.channel,
+                "record_key": item.record_key[:200],
+                "url": item.url,
+                "record_url": item.record_url,
+                "fetched_at": item.fetched_at,
+                "http_status": item.http_status,
+                "content_type": item.content_type[:100],
+                "content_hash": item.content_hash,
+                "body": item.body,
+                "published_at": item.published_at,
+                "crawl_id": self.crawl_id,
+            }
+            for item in batch
+        ]
         with self.engine.begin() as conn:
-            known = set(
-                conn.execute(
-                    select(table.c.document_id).where(table.c.document_id.in_(list(unique)))
-                ).scalars()
-            )
-            rows = [
-                {
-                    "document_id": item.document_id,
-                    "source": item.source,
-                    "channel": item.channel,
-                    "record_key": item.record_key[:200],
-                    "url": item.url,
-                    "record_url": item.record_url,
-                    "fetched_at": item.fetched_at,
-                    "http_status": item.http_status,
-                    "content_type": item.content_type[:100],
-                    "content_hash": item.content_hash,
-                    "body": item.body,
-                    "published_at": item.published_at,
-                    "crawl_id": self.crawl_id,
-                }
-                for doc_id, item in unique.items()
-                if doc_id not in known
-            ]
-            upsert(conn, table, rows, ["document_id"], update_columns=())
-        self.stats.inc_value("ecmon/documents_new", len(rows))
-        self.stats.inc_value("ecmon/documents_unchanged", len(batch) - len(rows))
+            new = insert_new_documents(conn, rows)
+        self.stats.inc_value("ecmon/documents_new", new)
+        self.stats.inc_value("ecmon/documents_unchanged", len(batch) - new)

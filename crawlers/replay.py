@@ -74,7 +74,16 @@ class FaultPlan:
 
 
 def load_routes(snapshot_dir: Path) -> list[Route]:
-    manifest_path = snapshot_dir / "manifest.json"
+    """Routes of ``manifest.json`` and of every ``<site>/manifest.json`` (files relative to it)."""
+    manifests = [p for p in [snapshot_dir / "manifest.json", *sorted(snapshot_dir.glob("*/manifest.json"))]
+                 if p.exists()]
+    if not manifests:
+        raise FileNotFoundError(f"replay snapshot has no manifest: {snapshot_dir / 'manifest.json'}")
+    return [route for manifest in manifests for route in _load_manifest(manifest)]
+
+
+def _load_manifest(manifest_path: Path) -> list[Route]:
+    base_dir = manifest_path.parent
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -90,7 +99,7 @@ def load_routes(snapshot_dir: Path) -> list[Route]:
                     site=entry["site"],
                     path=entry["path"],
                     query={str(k): str(v) for k, v in entry.get("query", {}).items()},
-                    file=file if file.is_absolute() else snapshot_dir / file,
+                    file=file if file.is_absolute() else base_dir / file,
                     content_type=entry.get("content_type", "application/octet-stream"),
                     status=int(entry.get("status", 200)),
                 )
@@ -104,10 +113,10 @@ class _Handler(BaseHTTPRequestHandler):
     server: _ReplayHTTPServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test and DAG logs readable; Scrapy logs every request anyway
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+    def do_GET(self) -> None:
         self.server.request_count += 1
         route = self.server.match(self.path)
         if route is None:
@@ -148,8 +157,9 @@ class _Handler(BaseHTTPRequestHandler):
 class _ReplayHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], routes: list[Route], faults: FaultPlan | None,
-                 timeout_seconds: float) -> None:
+    def __init__(
+        self, address: tuple[str, int], routes: list[Route], faults: FaultPlan | None, timeout_seconds: float
+    ) -> None:
         super().__init__(address, _Handler)
         self.routes = routes
         self.faults = faults
@@ -175,8 +185,9 @@ class _ReplayHTTPServer(ThreadingHTTPServer):
 class ReplayServer:
     """Threaded HTTP server on 127.0.0.1 for a snapshot; use as a context manager."""
 
-    def __init__(self, snapshot_dir: Path, port: int = 0, faults: FaultPlan | None = None,
-                 timeout_seconds: float = 15.0) -> None:
+    def __init__(
+        self, snapshot_dir: Path, port: int = 0, faults: FaultPlan | None = None, timeout_seconds: float = 15.0
+    ) -> None:
         self.snapshot_dir = Path(snapshot_dir)
         self.httpd = _ReplayHTTPServer(("127.0.0.1", port), load_routes(self.snapshot_dir), faults, timeout_seconds)
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="replay-server", daemon=True)

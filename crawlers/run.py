@@ -50,8 +50,21 @@ def crawl_summary(crawl_id: str, url: str | None = None) -> dict[str, Any]:
         ).all()
     if run is None:
         return {"crawl_id": crawl_id, "recorded": False}
-    summary = {k: run[k] for k in ("crawl_id", "source", "mode", "finish_reason", "requests", "responses", "items",
-                                   "documents_new", "items_dropped", "errors")}
+    summary = {
+        k: run[k]
+        for k in (
+            "crawl_id",
+            "source",
+            "mode",
+            "finish_reason",
+            "requests",
+            "responses",
+            "items",
+            "documents_new",
+            "items_dropped",
+            "errors",
+        )
+    }
     summary["failures"] = [{"url": u, "reason": r} for u, r in failures]
     summary["recorded"] = True
     return summary
@@ -94,9 +107,13 @@ def run_crawl(
             command += ["-a", f"{key}={value}"]
         for key, value in (extra_settings or {}).items():
             command += ["-s", f"{key}={value}"]
-        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawlers.settings", "ECMON_CRAWL_MODE": mode,
-               "ECMON_WAREHOUSE_URL": settings.resolved_warehouse_url(),
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
+        env = {
+            **os.environ,
+            "SCRAPY_SETTINGS_MODULE": "crawlers.settings",
+            "ECMON_CRAWL_MODE": mode,
+            "ECMON_WAREHOUSE_URL": settings.resolved_warehouse_url(),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+        }
         log.info("crawling %s (%s mode, crawl id %s)", source, mode, crawl_id)
         returncode, tail = _run_streaming(command, env, timeout_seconds)
     summary = crawl_summary(crawl_id, settings.resolved_warehouse_url())
@@ -105,10 +122,17 @@ def run_crawl(
         raise CrawlFailed(f"{source}: scrapy exited {returncode}; last output:\n" + "\n".join(tail))
     if summary["finish_reason"] != "finished" or summary["errors"]:
         shown = "; ".join(f"{f['reason']} {f['url']}" for f in summary["failures"][:10])
-        raise CrawlFailed(f"{source}: finish_reason={summary['finish_reason']}, {summary['errors']} error(s), "
-                          f"{summary['items']} item(s) stored; failures: {shown}")
-    log.info("crawled %s: %s requests, %s records, %s new documents", source, summary["requests"],
-             summary["items"], summary["documents_new"])
+        raise CrawlFailed(
+            f"{source}: finish_reason={summary['finish_reason']}, {summary['errors']} error(s), "
+            f"{summary['items']} item(s) stored; failures: {shown}"
+        )
+    log.info(
+        "crawled %s: %s requests, %s records, %s new documents",
+        source,
+        summary["requests"],
+        summary["items"],
+        summary["documents_new"],
+    )
     return summary
 
 
@@ -116,12 +140,20 @@ def _run_streaming(command: list[str], env: dict[str, str], timeout_seconds: int
     """Run the child, relaying its log lines as they come so progress shows in Airflow and make run."""
     tail: list[str] = []
     deadline = time.monotonic() + timeout_seconds
-    with subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True, encoding="utf-8", errors="replace") as child:
+    with subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    ) as child:
         assert child.stderr is not None
         for line in child.stderr:
             _relay_line(line.rstrip())
-            tail = (tail + [line.rstrip()])[-40:]
+            tail = [*tail, line.rstrip()][-40:]
             if time.monotonic() > deadline:
                 child.kill()
                 tail.append(f"killed after {timeout_seconds} s")

@@ -15,7 +15,9 @@ DOC = """
 3. **crawl_source** — one mapped task per source, each crawl in **its own process** (Twisted's
    reactor cannot restart), so one dead source blocks no other. Replay mode serves the recorded
    snapshot on 127.0.0.1; live mode hits the real sites. Fails if Scrapy's stats show errors.
-4. **load_risk_information** — raw documents → `stg_risk_information` (+ products, parties,
+4. **import_files** — files dropped in `<data_dir>/inbox/<importer>/` (12315 complaint exports,
+   platform hand-overs) become raw documents, one per row; a bad file is refused whole.
+5. **load_risk_information** — raw documents → `stg_risk_information` (+ products, parties,
    facts, identifiers); runs even when some crawls failed, so every good record lands; marks the
    `risk_information` Asset that `analyze_risk_information` is scheduled on.
 
@@ -63,8 +65,12 @@ def collect_risk_information():
         return wanted or known
 
     @task(max_active_tis_per_dagrun=4)
-    def crawl_source(source: str, params: dict | None = None, run_id: str | None = None,
-                     data_interval_end: pendulum.DateTime | None = None) -> dict:
+    def crawl_source(
+        source: str,
+        params: dict | None = None,
+        run_id: str | None = None,
+        data_interval_end: pendulum.DateTime | None = None,
+    ) -> dict:
         import datetime as dt
 
         from crawlers.run import run_crawl
@@ -74,9 +80,14 @@ def collect_risk_information():
         until = dt.date.fromisoformat(params["until"]) if params.get("until") else data_interval_end.date()
         return run_crawl(source, f"{run_id}:{source}", since=since, until=until, mode=params.get("mode"))
 
+    @task
+    def import_files(data_interval_end: pendulum.DateTime | None = None) -> list[dict]:
+        from transforms.importers.base import import_inbox
+
+        return import_inbox(data_interval_end)
+
     @task(trigger_rule="all_done", outlets=[RISK_INFORMATION])
-    def load_risk_information(run_id: str | None = None,
-                              data_interval_end: pendulum.DateTime | None = None) -> dict:
+    def load_risk_information(run_id: str | None = None, data_interval_end: pendulum.DateTime | None = None) -> dict:
         from transforms.risk_information.load import load_risk_information as load
 
         return load(data_interval_end, run_id=run_id)
@@ -85,7 +96,9 @@ def collect_risk_information():
     sources = select_sources()
     ready >> sources
     crawled = crawl_source.expand(source=sources)
-    crawled >> load_risk_information()
+    imported = import_files()
+    ready >> imported
+    [crawled, imported] >> load_risk_information()
 
 
-collect_risk_information()
+dag_object = collect_risk_information()

@@ -1,15 +1,15 @@
 """The ``ecmon`` command line. The CLI and the DAGs call the same functions.
 
-    ecmon db upgrade                 create / migrate the warehouse (SQLite or PostgreSQL)
-    ecmon db tables                  list warehouse tables and views
-    ecmon sources                    list sources (spiders) with channel and freshness target
-    ecmon crawl SOURCE [...]         crawl one source in its own process (replay or live)
-    ecmon transform [--full]         raw documents -> risk information
-    ecmon summary                    what the warehouse holds and how to query it
-    ecmon classify --in F --out F    category and hazard codes for JSON lines (5.3)
-    ecmon train-classifier / evaluate-classifier
-    ecmon dedup --in F --out F       same-event clusters for JSON lines
-    ecmon evaluate-dedup
+ecmon db upgrade                 create / migrate the warehouse (SQLite or PostgreSQL)
+ecmon db tables                  list warehouse tables and views
+ecmon sources                    list sources (spiders) with channel and freshness target
+ecmon crawl SOURCE [...]         crawl one source in its own process (replay or live)
+ecmon transform [--full]         raw documents -> risk information
+ecmon summary                    what the warehouse holds and how to query it
+ecmon classify --in F --out F    category and hazard codes for JSON lines (5.3)
+ecmon train-classifier / evaluate-classifier
+ecmon dedup --in F --out F       same-event clusters for JSON lines
+ecmon evaluate-dedup
 """
 
 from __future__ import annotations
@@ -104,8 +104,9 @@ def _delegate(name: str) -> Callable[[Sequence[str]], int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ecmon", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="ecmon", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -139,8 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
         return _delegate(argv[0])(argv[1:])
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     return int(args.func(args))
 
 

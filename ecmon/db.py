@@ -85,9 +85,7 @@ def upsert(
         chunk = list(rows[start : start + chunk_size])
         stmt = _insert_for(conn, table).values(chunk)
         if update_columns:
-            stmt = stmt.on_conflict_do_update(
-                index_elements=keys, set_={c: stmt.excluded[c] for c in update_columns}
-            )
+            stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update_columns})
         else:
             stmt = stmt.on_conflict_do_nothing(index_elements=keys)
         conn.execute(stmt)

@@ -51,6 +51,6 @@ def print_summary(url: str | None = None) -> None:
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         print("\nquery it, e.g.:")
-        print(f"  sqlite3 {path} \"select source, category_code, count(*) from stg_risk_information group by 1, 2;\"")
-        print(f"  sqlite3 {path} \"select * from risk_information_overview limit 5;\"")
+        print(f'  sqlite3 {path} "select source, category_code, count(*) from stg_risk_information group by 1, 2;"')
+        print(f'  sqlite3 {path} "select * from risk_information_overview limit 5;"')
     print("table guide for analysts: sql/README.md")

@@ -33,12 +33,18 @@ from crawlers.items import RawRecord
 class SpiderArgs(BaseModel):
     """Arguments every source spider accepts."""
 
-    since: dt.date | None = Field(default=None, title="Window start", description="Fetch records published on or "
-                                  "after this date. Default: the stored watermark, else `initial_days` back.")
-    until: dt.date | None = Field(default=None, title="Window end", description="Fetch up to this date "
-                                  "(default: today in UTC).")
-    base_url: str | None = Field(default=None, title="Base URL", description="Override the site root "
-                                 "(replay mode points it at 127.0.0.1).")
+    since: dt.date | None = Field(
+        default=None,
+        title="Window start",
+        description="Fetch records published on or "
+        "after this date. Default: the stored watermark, else `initial_days` back.",
+    )
+    until: dt.date | None = Field(
+        default=None, title="Window end", description="Fetch up to this date (default: today in UTC)."
+    )
+    base_url: str | None = Field(
+        default=None, title="Base URL", description="Override the site root (replay mode points it at 127.0.0.1)."
+    )
     crawl_id: str | None = Field(default=None, title="Crawl id", description="Id of this run (set by the DAG).")
     initial_days: int = Field(default=365, ge=1, le=20000, description="Look-back when no watermark exists.")
     max_pages: int | None = Field(default=None, ge=1, description="Stop paging after this many pages.")
@@ -122,12 +128,38 @@ class RiskSourceSpider(scrapy.Spider):
         from scrapy.spidermiddlewares.httperror import HttpError
 
         request = failure.request
-        if failure.check(HttpError):
-            reason = f"http_{failure.value.response.status}"
-        else:
-            reason = failure.type.__name__
+        reason = f"http_{failure.value.response.status}" if failure.check(HttpError) else failure.type.__name__
         self.logger.error("request failed: %s %s", reason, request.url)
         self.crawl_failures.append({"url": request.url, "reason": reason, "detail": str(failure.value)[:1000]})
+
+    def decode_body(self, response: Response) -> str:
+        """Body as text, robust to wrong charset declarations (no mojibake in the warehouse).
+
+        Order: a UTF-8 BOM; strict UTF-8 (most APIs, whatever the header claims); then the
+        declared / sniffed encoding if it is a Chinese one; then charset detection among the
+        encodings our sources use (GB18030 ⊃ GBK ⊃ GB2312, cp1252, latin-1).
+        """
+        from charset_normalizer import from_bytes
+
+        body = response.body
+        if body.startswith(b"\xef\xbb\xbf"):
+            return body[3:].decode("utf-8", errors="replace")
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        declared = (getattr(response, "encoding", None) or "").lower()
+        if declared in {"gbk", "gb2312", "gb18030", "cp936"}:
+            try:
+                return body.decode("gb18030")
+            except UnicodeDecodeError:
+                pass
+        best = from_bytes(body, cp_isolation=["gb18030", "big5", "cp1252", "latin_1"]).best()
+        if best is not None:
+            self.crawler.stats.inc_value(f"ecmon/encoding/detected/{best.encoding}")
+            return str(best)
+        self.crawler.stats.inc_value("ecmon/encoding/undecodable")
+        return body.decode("utf-8", errors="replace")
 
     def record_parse_problem(self, response: Response, reason: str, detail: str) -> None:
         """A response that arrived but could not be read (truncated JSON, garbage HTML …)."""
@@ -135,8 +167,16 @@ class RiskSourceSpider(scrapy.Spider):
         self.crawl_failures.append({"url": response.url, "reason": reason, "detail": detail[:1000]})
 
     # -- records ------------------------------------------------------------------------------
-    def make_record(self, response: Response, record_key: str, body: Any, *, record_url: str | None = None,
-                    published_at: str | None = None, content_type: str | None = None) -> RawRecord:
+    def make_record(
+        self,
+        response: Response,
+        record_key: str,
+        body: Any,
+        *,
+        record_url: str | None = None,
+        published_at: str | None = None,
+        content_type: str | None = None,
+    ) -> RawRecord:
         if not isinstance(body, str):
             body = json.dumps(body, ensure_ascii=False, sort_keys=True)
         if published_at and (self.max_published is None or published_at > self.max_published):

@@ -45,12 +45,13 @@ class CpscRecallsSpider(RiskSourceSpider):
     def parse(self, response: Response, **kwargs: Any) -> Iterator[RawRecord]:
         """Split the JSON array into one record per recall (malformed bodies are recorded as failures)."""
         try:
-            recalls = json.loads(response.text)
+            recalls = json.loads(self.decode_body(response))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             self.record_parse_problem(response, "invalid_json", str(exc))
             return
         if not isinstance(recalls, list):
-            self.record_parse_problem(response, "unexpected_shape", f"expected a JSON array, got {type(recalls).__name__}")
+            shape = type(recalls).__name__
+            self.record_parse_problem(response, "unexpected_shape", f"expected a JSON array, got {shape}")
             return
         for recall in recalls:
             if not isinstance(recall, dict) or recall.get("RecallID") in (None, ""):

@@ -23,8 +23,12 @@ from transforms.risk_information.mapping import (
 )
 
 SOURCE = "cpsc_recalls"
-PARTY_ROLES = {"Manufacturers": "manufacturer", "Importers": "importer", "Distributors": "distributor",
-               "Retailers": "retailer"}
+PARTY_ROLES = {
+    "Manufacturers": "manufacturer",
+    "Importers": "importer",
+    "Distributors": "distributor",
+    "Retailers": "retailer",
+}
 FACT_ARRAYS = {  # array key -> (fact kind, text field, url field)
     "Hazards": ("hazard", "Name", None),
     "Injuries": ("injury", "Name", None),
@@ -53,9 +57,15 @@ def map_recall(recall: dict[str, Any]) -> MappedRecord:
     rid = risk_info_id(SOURCE, record_key)
 
     products = [
-        {"risk_info_id": rid, "seq": i, "name": clean_text(p.get("Name")), "model": clean_text(p.get("Model")),
-         "product_type": clean_text(p.get("Type")), "units": clean_text(p.get("NumberOfUnits")),
-         "description": clean_text(p.get("Description"))}
+        {
+            "risk_info_id": rid,
+            "seq": i,
+            "name": clean_text(p.get("Name")),
+            "model": clean_text(p.get("Model")),
+            "product_type": clean_text(p.get("Type")),
+            "units": clean_text(p.get("NumberOfUnits")),
+            "description": clean_text(p.get("Description")),
+        }
         for i, p in enumerate(_array(recall, "Products", record))
     ]
     parties = []
@@ -63,8 +73,16 @@ def map_recall(recall: dict[str, Any]) -> MappedRecord:
         for i, firm in enumerate(_array(recall, key, record)):
             name = clean_text(firm.get("Name"))
             if name:
-                parties.append({"risk_info_id": rid, "role": role, "seq": i, "name": name,
-                                "company_id": clean_text(firm.get("CompanyID")), "country_code": None})
+                parties.append(
+                    {
+                        "risk_info_id": rid,
+                        "role": role,
+                        "seq": i,
+                        "name": name,
+                        "company_id": clean_text(firm.get("CompanyID")),
+                        "country_code": None,
+                    }
+                )
     facts = []
     for key, (kind, text_field, url_field) in FACT_ARRAYS.items():
         for i, entry in enumerate(_array(recall, key, record)):
@@ -73,8 +91,10 @@ def map_recall(recall: dict[str, Any]) -> MappedRecord:
             if text or url:
                 facts.append({"risk_info_id": rid, "kind": kind, "seq": i, "text": text, "url": url})
     upcs = [clean_text(u.get("UPC")) for u in _array(recall, "ProductUPCs", record)]
-    identifiers = [{"risk_info_id": rid, "kind": "upc", "value": u[:80], "valid_check_digit": None}
-                   for u in dict.fromkeys(u for u in upcs if u)]
+    identifiers = [
+        {"risk_info_id": rid, "kind": "upc", "value": u[:80], "valid_check_digit": None}
+        for u in dict.fromkeys(u for u in upcs if u)
+    ]
 
     product_types = [p["product_type"] for p in products if p["product_type"]]
     subcategory = first([taxonomy.crosswalk_category("cpsc", t) for t in product_types])

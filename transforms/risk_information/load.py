@@ -18,14 +18,36 @@ from sqlalchemy import bindparam, delete, select, text
 
 from ecmon.db import get_engine, upsert
 from sql.models import Quarantine, RawDocument, RiskFact, RiskIdentifier, RiskInformation, RiskParty, RiskProduct
-from transforms.risk_information import cpsc_recalls
-from transforms.risk_information.mapping import Mapper, MappedRecord, MappingError
+from transforms.risk_information.mapping import MappedRecord, Mapper, MappingError
 
 log = logging.getLogger(__name__)
 
-MAPPERS: dict[str, Mapper] = {
-    cpsc_recalls.SOURCE: cpsc_recalls.map_document,
-}
+
+
+def discover_mappers() -> dict[str, Mapper]:
+    """Every module in this package with ``SOURCE`` (or ``SOURCES``) and ``map_document``.
+
+    Adding a source's mapper is adding one module; nothing to register.
+    """
+    import importlib
+    import pkgutil
+
+    import transforms.risk_information as package
+
+    found: dict[str, Mapper] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name in {"load", "mapping"}:
+            continue
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        sources = getattr(module, "SOURCES", None) or ([module.SOURCE] if hasattr(module, "SOURCE") else [])
+        for source in sources:
+            if source in found:
+                raise ValueError(f"two mappers claim source {source!r}")
+            found[source] = module.map_document
+    return found
+
+
+MAPPERS: dict[str, Mapper] = {}
 
 CHILD_TABLES = (RiskProduct.__table__, RiskParty.__table__, RiskFact.__table__, RiskIdentifier.__table__)
 
@@ -81,6 +103,8 @@ def load_risk_information(
 ) -> dict[str, Any]:
     """Map pending raw documents; return counts. ``run_at`` stamps ``mapped_at`` (data interval end)."""
     engine = get_engine(url)
+    if not MAPPERS:
+        MAPPERS.update(discover_mappers())
     sources = sorted(sources or MAPPERS)
     unknown = [s for s in sources if s not in MAPPERS]
     if unknown:
@@ -98,10 +122,16 @@ def load_risk_information(
                 try:
                     record = MAPPERS[doc["source"]](dict(doc))
                 except MappingError as exc:
-                    failed.append({"run_id": run_id, "table_name": "raw_document", "row_key": doc["document_id"],
-                                   "expectation": "maps_to_risk_information", "column_name": None,
-                                   "row_data": {"error": str(exc), "source": doc["source"],
-                                                "record_key": doc["record_key"]}})
+                    failed.append(
+                        {
+                            "run_id": run_id,
+                            "table_name": "raw_document",
+                            "row_key": doc["document_id"],
+                            "expectation": "maps_to_risk_information",
+                            "column_name": None,
+                            "row_data": {"error": str(exc), "source": doc["source"], "record_key": doc["record_key"]},
+                        }
+                    )
                     log.warning("cannot map %s", exc)
                     continue
                 record.risk.update(document_id=doc["document_id"], mapped_at=run_at)
@@ -115,6 +145,8 @@ def load_risk_information(
     summary = {"pending": len(pending), "loaded": loaded, "quarantined": len(failed), "sources": sources}
     log.info("risk information: %s", summary)
     if pending and len(failed) / len(pending) > max_failure_share:
-        raise LoadFailed(f"{len(failed)} of {len(pending)} raw documents could not be mapped (limit "
-                         f"{max_failure_share:.0%}); first: {failed[0]['row_data']['error']}")
+        raise LoadFailed(
+            f"{len(failed)} of {len(pending)} raw documents could not be mapped (limit "
+            f"{max_failure_share:.0%}); first: {failed[0]['row_data']['error']}"
+        )
     return summary
