@@ -11,7 +11,9 @@ A request for ``/<site><path>?<query>`` is answered by the route of that site an
 ``query`` items are all present in the request; the route with most matching items wins, so
 a route can pin one page (``{"skip": "100"}``) or stand for any window. ``file`` is relative to
 the snapshot folder or absolute (tests serve ``../shared/realdata`` files in place). ``status``
-defaults to 200. Unknown URLs get 404.
+defaults to 200. Unknown URLs get 404. A route with ``"method": "POST"`` answers POST requests;
+the form fields (``application/x-www-form-urlencoded``) or top-level JSON keys of the request
+body count as query items for matching (JSON values re-serialised compactly unless strings).
 
 Spiders reach it through their ``base_url`` argument (``http://127.0.0.1:<port>/<site>``), so
 live and replay crawls run the same parsing code.
@@ -45,6 +47,7 @@ class Route:
     file: Path
     content_type: str
     status: int = 200
+    method: str = "GET"
 
 
 @dataclass
@@ -75,8 +78,9 @@ class FaultPlan:
 
 def load_routes(snapshot_dir: Path) -> list[Route]:
     """Routes of ``manifest.json`` and of every ``<site>/manifest.json`` (files relative to it)."""
-    manifests = [p for p in [snapshot_dir / "manifest.json", *sorted(snapshot_dir.glob("*/manifest.json"))]
-                 if p.exists()]
+    manifests = [
+        p for p in [snapshot_dir / "manifest.json", *sorted(snapshot_dir.glob("*/manifest.json"))] if p.exists()
+    ]
     if not manifests:
         raise FileNotFoundError(f"replay snapshot has no manifest: {snapshot_dir / 'manifest.json'}")
     return [route for manifest in manifests for route in _load_manifest(manifest)]
@@ -102,6 +106,7 @@ def _load_manifest(manifest_path: Path) -> list[Route]:
                     file=file if file.is_absolute() else base_dir / file,
                     content_type=entry.get("content_type", "application/octet-stream"),
                     status=int(entry.get("status", 200)),
+                    method=str(entry.get("method", "GET")).upper(),
                 )
             )
         except KeyError as exc:
@@ -117,8 +122,26 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # keep test and DAG logs readable; Scrapy logs every request anyway
 
     def do_GET(self) -> None:
+        self._answer("GET", {})
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length).decode("utf-8", errors="replace") if length else ""
+        fields: dict[str, str] = {}
+        if "json" in (self.headers.get("Content-Type") or ""):
+            try:
+                data = json.loads(raw or "{}")
+            except json.JSONDecodeError:
+                data = {}
+            if isinstance(data, dict):
+                fields = {k: v if isinstance(v, str) else json.dumps(v, separators=(",", ":")) for k, v in data.items()}
+        else:
+            fields = dict(parse_qsl(raw, keep_blank_values=True))
+        self._answer("POST", fields)
+
+    def _answer(self, method: str, body_fields: dict[str, str]) -> None:
         self.server.request_count += 1
-        route = self.server.match(self.path)
+        route = self.server.match(self.path, method, body_fields)
         if route is None:
             self._send(404, b"not in snapshot", "text/plain")
             return
@@ -166,14 +189,14 @@ class _ReplayHTTPServer(ThreadingHTTPServer):
         self.timeout_seconds = timeout_seconds
         self.request_count = 0
 
-    def match(self, raw_path: str) -> Route | None:
+    def match(self, raw_path: str, method: str = "GET", body_fields: dict[str, str] | None = None) -> Route | None:
         parts = urlsplit(raw_path)
         site, _, rest = parts.path.lstrip("/").partition("/")
         path = "/" + rest
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        query = {**dict(parse_qsl(parts.query, keep_blank_values=True)), **(body_fields or {})}
         best: tuple[int, Route] | None = None
         for route in self.routes:
-            if route.site != site or route.path != path:
+            if route.site != site or route.path != path or route.method != method:
                 continue
             if all(query.get(k) == v for k, v in route.query.items()):
                 score = len(route.query)

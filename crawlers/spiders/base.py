@@ -30,6 +30,21 @@ from twisted.python.failure import Failure
 from crawlers.items import RawRecord
 
 
+# Short, stable reasons for download failures (raw_crawl_failure.reason); unknown types keep their name.
+FAILURE_REASONS = {
+    "DownloadTimeoutError": "timeout",
+    "TimeoutError": "timeout",
+    "TCPTimedOutError": "timeout",
+    "ResponseDataLossError": "truncated",
+    "PotentialDataLoss": "truncated",
+    "ResponseFailed": "truncated",
+    "ConnectionLost": "connection_lost",
+    "ConnectionRefusedError": "connection_refused",
+    "DNSLookupError": "dns",
+    "IgnoreRequest": "ignored",
+}
+
+
 class SpiderArgs(BaseModel):
     """Arguments every source spider accepts."""
 
@@ -128,7 +143,10 @@ class RiskSourceSpider(scrapy.Spider):
         from scrapy.spidermiddlewares.httperror import HttpError
 
         request = failure.request
-        reason = f"http_{failure.value.response.status}" if failure.check(HttpError) else failure.type.__name__
+        if failure.check(HttpError):
+            reason = f"http_{failure.value.response.status}"
+        else:
+            reason = FAILURE_REASONS.get(failure.type.__name__, failure.type.__name__)
         self.logger.error("request failed: %s %s", reason, request.url)
         self.crawl_failures.append({"url": request.url, "reason": reason, "detail": str(failure.value)[:1000]})
 

@@ -72,3 +72,30 @@ def test_manifest_errors_name_the_file_and_field(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text('{"routes": [', encoding="utf-8")
     with pytest.raises(ValueError, match=r"manifest\.json: invalid JSON at line 1"):
         load_routes(tmp_path)
+
+
+def test_post_routes_match_form_and_json_fields(tmp_path: Path) -> None:
+    snapshot = _snapshot(tmp_path)
+    manifest = json.loads((snapshot / "manifest.json").read_text())
+    manifest["routes"].append(
+        {
+            "site": "api",
+            "path": "/search",
+            "method": "POST",
+            "query": {"start": "1"},
+            "file": "b.json",
+            "content_type": "application/json",
+        }
+    )
+    (snapshot / "manifest.json").write_text(json.dumps(manifest))
+    with ReplayServer(snapshot) as server:
+        url = server.base_url("api") + "/search"
+        form = urllib.request.Request(url, data=b"start=1&rows=10", method="POST")
+        with urllib.request.urlopen(form, timeout=5) as response:
+            assert response.read() == b'{"page": 2}'
+        as_json = urllib.request.Request(
+            url, data=b'{"start": 1}', method="POST", headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(as_json, timeout=5) as response:
+            assert response.read() == b'{"page": 2}'
+        assert _get(url)[0] == 404

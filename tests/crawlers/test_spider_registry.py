@@ -16,7 +16,9 @@ from tests.conftest import PROJECT_ROOT
 pytestmark = pytest.mark.unit
 
 SPIDER_MODULES = sorted(
-    m.name for m in pkgutil.iter_modules(crawlers.spiders.__path__) if m.name not in {"base"} and not m.ispkg
+    m.name
+    for m in pkgutil.iter_modules(crawlers.spiders.__path__)
+    if m.name != "base" and not m.name.startswith("_") and not m.ispkg
 )
 
 

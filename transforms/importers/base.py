@@ -64,8 +64,13 @@ def discover_importers() -> dict[str, FileImporter]:
             continue
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         for value in vars(module).values():
-            if (isinstance(value, type) and issubclass(value, FileImporter) and value is not FileImporter
-                    and value.__module__ == module.__name__ and getattr(value, "name", None)):
+            if (
+                isinstance(value, type)
+                and issubclass(value, FileImporter)
+                and value is not FileImporter
+                and value.__module__ == module.__name__
+                and getattr(value, "name", None)
+            ):
                 found[value.name] = value()
     return found
 
@@ -86,24 +91,63 @@ def import_file(importer: FileImporter, path: Path, run_at: dt.datetime, url: st
             raise ImportFileError(path, record.row_number, "record key", "empty")
         body = json.dumps(record.body, ensure_ascii=False, sort_keys=True, default=str)
         body_hash = content_hash(body)
-        rows.append({
-            "document_id": document_id(importer.name, body_hash), "source": importer.name,
-            "channel": importer.channel, "record_key": str(record.record_key)[:200],
-            "url": f"{path.as_uri()}#row={record.row_number}", "record_url": record.record_url,
-            "fetched_at": run_at, "http_status": 200, "content_type": importer.content_type,
-            "content_hash": body_hash, "body": body, "published_at": record.published_at, "crawl_id": crawl_id,
-        })
+        rows.append(
+            {
+                "document_id": document_id(importer.name, body_hash),
+                "source": importer.name,
+                "channel": importer.channel,
+                "record_key": str(record.record_key)[:200],
+                "url": f"{path.as_uri()}#row={record.row_number}",
+                "record_url": record.record_url,
+                "fetched_at": run_at,
+                "http_status": 200,
+                "content_type": importer.content_type,
+                "content_hash": body_hash,
+                "body": body,
+                "published_at": record.published_at,
+                "crawl_id": crawl_id,
+            }
+        )
     engine = get_engine(url)
     with engine.begin() as conn:
-        upsert(conn, Source.__table__, [{"source": importer.name, "channel": importer.channel,
-                                         "freshness_hours": importer.freshness_hours, "live_base_url": None,
-                                         "registered_at": run_at}], ["source"])
-        upsert(conn, CrawlRun.__table__, [{
-            "crawl_id": crawl_id, "source": importer.name, "channel": importer.channel, "mode": "file",
-            "started_at": run_at, "finished_at": run_at, "finish_reason": "finished", "requests": 1,
-            "responses": 1, "items": len(rows), "documents_new": 0, "items_dropped": 0, "errors": 0,
-            "stats": {"file": str(path), "sha256": file_hash, "rows": len(rows)}}], ["crawl_id"],
-            update_columns=["finished_at", "items", "stats"])
+        upsert(
+            conn,
+            Source.__table__,
+            [
+                {
+                    "source": importer.name,
+                    "channel": importer.channel,
+                    "freshness_hours": importer.freshness_hours,
+                    "live_base_url": None,
+                    "registered_at": run_at,
+                }
+            ],
+            ["source"],
+        )
+        upsert(
+            conn,
+            CrawlRun.__table__,
+            [
+                {
+                    "crawl_id": crawl_id,
+                    "source": importer.name,
+                    "channel": importer.channel,
+                    "mode": "file",
+                    "started_at": run_at,
+                    "finished_at": run_at,
+                    "finish_reason": "finished",
+                    "requests": 1,
+                    "responses": 1,
+                    "items": len(rows),
+                    "documents_new": 0,
+                    "items_dropped": 0,
+                    "errors": 0,
+                    "stats": {"file": str(path), "sha256": file_hash, "rows": len(rows)},
+                }
+            ],
+            ["crawl_id"],
+            update_columns=["finished_at", "items", "stats"],
+        )
         new = insert_new_documents(conn, rows)
         conn.execute(CrawlRun.__table__.update().where(CrawlRun.crawl_id == crawl_id).values(documents_new=new))
     return {"importer": importer.name, "file": str(path), "rows": len(rows), "documents_new": new}

@@ -23,7 +23,6 @@ from transforms.risk_information.mapping import MappedRecord, Mapper, MappingErr
 log = logging.getLogger(__name__)
 
 
-
 def discover_mappers() -> dict[str, Mapper]:
     """Every module in this package with ``SOURCE`` (or ``SOURCES``) and ``map_document``.
 
