@@ -29,7 +29,6 @@ from twisted.python.failure import Failure
 
 from crawlers.items import RawRecord
 
-
 # Short, stable reasons for download failures (raw_crawl_failure.reason); unknown types keep their name.
 FAILURE_REASONS = {
     "DownloadTimeoutError": "timeout",
