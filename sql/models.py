@@ -195,6 +195,9 @@ class RiskInformation(Base):
     )
     cluster_id: Mapped[str | None] = mapped_column(String(64), index=True, comment="Same-event cluster (dedup).")
     mapped_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), comment="Transform run time.")
+    enriched_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), comment="5.3: when normalisation, classification and dedup last ran on this row."
+    )
 
 
 class RiskProduct(Base):

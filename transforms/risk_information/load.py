@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, delete, select, text
 
 from ecmon.db import get_engine, upsert
 from sql.models import Quarantine, RawDocument, RiskFact, RiskIdentifier, RiskInformation, RiskParty, RiskProduct
-from transforms.risk_information.mapping import MappedRecord, Mapper, MappingError
+from transforms.risk_information.mapping import MappedRecord, Mapper, MappingError, complete_risk_row
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def pending_document_ids(conn: Any, sources: Iterable[str], full_reload: bool = 
 
 def _write_batch(conn: Any, mapped: list[MappedRecord]) -> None:
     ids = [m.risk["risk_info_id"] for m in mapped]
-    upsert(conn, RiskInformation.__table__, [m.risk for m in mapped], ["risk_info_id"])
+    upsert(conn, RiskInformation.__table__, [complete_risk_row(m.risk) for m in mapped], ["risk_info_id"])
     for table in CHILD_TABLES:
         conn.execute(delete(table).where(table.c.risk_info_id.in_(ids)))
     for table, rows in (
@@ -133,7 +133,7 @@ def load_risk_information(
                     )
                     log.warning("cannot map %s", exc)
                     continue
-                record.risk.update(document_id=doc["document_id"], mapped_at=run_at)
+                record.risk.update(document_id=doc["document_id"], mapped_at=run_at, enriched_at=None)
                 mapped.append(record)
             if mapped:
                 _write_batch(conn, mapped)

@@ -66,3 +66,17 @@ def join_unique(values: list[str | None], sep: str = "; ") -> str | None:
         if value and value not in seen:
             seen.append(value)
     return sep.join(seen) or None
+
+
+def complete_risk_row(risk: dict[str, Any]) -> dict[str, Any]:
+    """Every ``stg_risk_information`` column present, so rows of different sources batch together.
+
+    A multi-row INSERT needs the same keys in every row; columns a mapper does not fill get their
+    neutral value (None, False for flags, {} for attributes).
+    """
+    from sql.models import RiskInformation
+
+    defaults: dict[str, Any] = dict.fromkeys(RiskInformation.__table__.columns.keys())
+    defaults.update(dict.fromkeys(SPECIAL_POPULATION_COLUMNS.values(), False))
+    defaults.update(needs_review=False, attributes={})
+    return {**defaults, **{k: v for k, v in risk.items() if v is not None or k not in defaults or defaults[k] is None}}

@@ -1,0 +1,290 @@
+"""Enrich risk information in place (5.2.1 processing, ahead of 5.3 analysis).
+
+For every row not yet enriched since it was (re)mapped:
+
+1. **normalise** — country to ISO 3166-1 alpha-2 (from the row, its ``country`` facts and party
+   countries), Chinese region to a GB/T 2260 code, model numbers cleaned, barcodes to GTIN-14
+   with check-digit validity on every identifier, platform named from the shop / "sold at" text;
+   manufacturers, brands, platforms and shops upserted into their entity tables by match key;
+2. **classify** — rows without a category or hazard code get the model's top-level codes with
+   calibrated confidences (a source label mapped through a crosswalk always wins: those rows
+   already carry ``label_source = 'crosswalk'``); low confidence sets ``needs_review``;
+3. **deduplicate** — rows are clustered with the rows they could duplicate (see
+   :mod:`transforms.dedup`); ``cluster_id`` links every report of the same event.
+
+Writes are batched executemany UPDATEs in one transaction per batch, keyed on ``risk_info_id``;
+rerunning gives the same contents (idempotent), and only changed rows are touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import bindparam, select, update
+
+from ecmon.db import get_engine, upsert
+from sql.models import Brand, Manufacturer, Platform, RiskFact, RiskIdentifier, RiskInformation, RiskParty, Shop
+
+log = logging.getLogger(__name__)
+
+RISK_COLUMNS = (
+    "risk_info_id", "source", "channel", "info_type", "title", "product_name", "description", "category_code",
+    "subcategory_code", "category_label_source", "category_confidence", "hazard_code", "hazard_label_source",
+    "hazard_confidence", "hazard_item", "needs_review", "manufacturer", "brand", "shop", "platform", "model",
+    "barcode", "country_code", "region_code", "published_date", "cluster_id",
+)  # fmt: skip
+E_COMMERCE_PLATFORMS = {"Amazon", "Walmart", "Etsy", "eBay", "Temu", "Shein", "AliExpress", "Wayfair", "天猫", "淘宝",
+                        "京东", "拼多多", "抖音", "快手", "唯品会", "苏宁易购", "小红书", "1688"}  # fmt: skip
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _pending(conn: Any, full: bool) -> pd.DataFrame:
+    table = RiskInformation.__table__
+    stmt = select(*[table.c[c] for c in RISK_COLUMNS])
+    if not full:
+        stmt = stmt.where(table.c.enriched_at.is_(None))
+    return pd.DataFrame(conn.execute(stmt).mappings().all(), columns=list(RISK_COLUMNS))
+
+
+def _children(conn: Any, ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    facts, parties, identifiers = [], [], []
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        facts += conn.execute(
+            select(RiskFact.risk_info_id, RiskFact.text).where(
+                RiskFact.kind == "country", RiskFact.risk_info_id.in_(chunk)
+            )
+        ).all()
+        parties += conn.execute(
+            select(RiskParty.risk_info_id, RiskParty.role, RiskParty.name).where(RiskParty.risk_info_id.in_(chunk))
+        ).all()
+        identifiers += conn.execute(
+            select(
+                RiskIdentifier.risk_info_id, RiskIdentifier.kind, RiskIdentifier.value, RiskIdentifier.valid_check_digit
+            ).where(RiskIdentifier.risk_info_id.in_(chunk))
+        ).all()
+    return (
+        pd.DataFrame(facts, columns=["risk_info_id", "text"]),
+        pd.DataFrame(parties, columns=["risk_info_id", "role", "name"]),
+        pd.DataFrame(identifiers, columns=["risk_info_id", "kind", "value", "valid_check_digit"]),
+    )
+
+
+def _memo(function: Any, values: pd.Series) -> pd.Series:
+    """Apply ``function`` once per distinct value (names repeat a lot across a million rows)."""
+    distinct = {v: function(v) for v in values.dropna().unique()}
+    return values.map(lambda v: distinct.get(v) if v is not None and v == v else None)
+
+
+def normalise(frame: pd.DataFrame, facts: pd.DataFrame, parties: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with normalised country, region, model, barcode and platform columns."""
+    from transforms.normalise.countries import country_code
+    from transforms.normalise.gtin import normalise_gtin
+    from transforms.normalise.models import clean_model
+    from transforms.normalise.regions import region_code
+    from transforms.normalise.retailers import retailer_names
+
+    out = frame.copy()
+    fact_country = facts.dropna().groupby("risk_info_id")["text"].first()
+    country_text = out["country_code"].where(out["country_code"].notna(), out["risk_info_id"].map(fact_country))
+    out["country_code"] = _memo(country_code, country_text)
+
+    cjk_text = (out["manufacturer"].fillna("") + " " + out["shop"].fillna("")).str.strip()
+    has_cjk = cjk_text.str.contains(r"[\u4e00-\u9fff]", regex=True)
+    region_guess = _memo(region_code, cjk_text.where(has_cjk))
+    out["region_code"] = out["region_code"].where(out["region_code"].notna(), region_guess)
+    out.loc[out["region_code"].notna() & out["country_code"].isna(), "country_code"] = "CN"
+
+    out["model"] = _memo(clean_model, out["model"])
+    out["barcode"] = _memo(normalise_gtin, out["barcode"]).where(lambda s: s.notna(), out["barcode"])
+
+    retailer_text = out["risk_info_id"].map(
+        parties[parties["role"].isin(["retailer", "shop"])].groupby("risk_info_id")["name"].agg(" ; ".join)
+    )
+
+    def first_platform(text: str) -> str | None:
+        return next((n for n in retailer_names(text) if n in E_COMMERCE_PLATFORMS), None)
+
+    platform_guess = _memo(first_platform, retailer_text.where(retailer_text.notna(), out["shop"]))
+    out["platform"] = out["platform"].where(out["platform"].notna(), platform_guess)
+    return out
+
+
+def classify(frame: pd.DataFrame, model_dir: str | None = None) -> pd.DataFrame:
+    """Fill missing category / hazard codes from the text classifiers (5.3)."""
+    out = frame.copy()
+    need = out["category_code"].isna() | out["hazard_code"].isna()
+    if not need.any():
+        return out
+    from transforms.classify.predict import predict_frame
+
+    text = (
+        out.loc[need, "product_name"].fillna("")
+        + " "
+        + out.loc[need, "description"].fillna("")
+        + " "
+        + out.loc[need, "hazard_item"].fillna("")
+    )
+    inputs = pd.DataFrame({"title": out.loc[need, "title"].fillna(""), "text": text}, index=out.index[need])
+    kwargs = {"model_dir": model_dir} if model_dir else {}
+    predicted = predict_frame(inputs, **kwargs)
+    for target in ("category", "hazard"):
+        missing = need & out[f"{target}_code"].isna()
+        idx = out.index[missing]
+        out.loc[idx, f"{target}_code"] = predicted.loc[idx, target]
+        out.loc[idx, f"{target}_confidence"] = predicted.loc[idx, f"{target}_confidence"]
+        out.loc[idx, f"{target}_label_source"] = "model"
+    out.loc[need, "needs_review"] = predicted.loc[out.index[need], "needs_review"].astype(bool)
+    return out
+
+
+def deduplicate(engine: Any, frame: pd.DataFrame) -> pd.Series:
+    """Cluster ids for ``frame``'s rows, computed together with the stored rows they may duplicate."""
+    from transforms.dedup import cluster_records
+
+    table = RiskInformation.__table__
+    cols = ["risk_info_id", "title", "product_name", "brand", "model", "manufacturer", "published_date", "barcode"]
+    with engine.connect() as conn:
+        stored = pd.DataFrame(conn.execute(select(*[table.c[c] for c in cols])).all(), columns=cols)
+    combined = pd.concat([stored[~stored["risk_info_id"].isin(frame["risk_info_id"])], frame[cols]], ignore_index=True)
+    combined = combined.rename(columns={"risk_info_id": "id"})
+    clusters = cluster_records(combined)
+    return pd.Series(clusters.to_numpy(), index=combined["id"]).astype(str)
+
+
+def _entities(frame: pd.DataFrame, parties: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    from transforms.normalise.firms import normalise_firm
+
+    def firms(names: pd.Series) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for name in names.dropna().unique():
+            firm = normalise_firm(name)
+            if firm and firm.key not in found:
+                found[firm.key[:300]] = firm.display
+        return found
+
+    makers = firms(pd.concat([frame["manufacturer"], parties.loc[parties["role"] == "manufacturer", "name"]]))
+    brands = firms(frame["brand"])
+    platforms = set(frame["platform"].dropna().unique())
+    shops = frame.dropna(subset=["shop"])[["shop", "platform"]].drop_duplicates()
+    shop_rows = {}
+    for shop, platform in shops.itertuples(index=False):
+        firm = normalise_firm(shop)
+        if firm:
+            key = (platform, firm.key[:300])
+            shop_rows[key] = {
+                "shop_id": _sha(f"{platform}\x1f{firm.key}"),
+                "platform_id": _platform_id(platform),
+                "match_key": firm.key[:300],
+                "name": firm.display,
+                "url": None,
+                "region_code": None,
+            }
+    return {
+        "manufacturer": [
+            {"manufacturer_id": _sha(k), "match_key": k, "name": v, "country_code": None, "region_code": None}
+            for k, v in makers.items()
+        ],
+        "brand": [{"brand_id": _sha(k), "match_key": k, "name": v} for k, v in brands.items()],
+        "platform": [{"platform_id": _platform_id(p), "name": p, "base_url": None} for p in platforms],
+        "shop": list(shop_rows.values()),
+    }
+
+
+def _platform_id(name: str | None) -> str | None:
+    if name is None or name != name:
+        return None
+    return name.strip().lower().replace(" ", "_")[:40]
+
+
+def enrich_risk_information(
+    run_at: dt.datetime,
+    *,
+    url: str | None = None,
+    full: bool = False,
+    batch_size: int = 5000,
+    model_dir: str | None = None,
+    with_dedup: bool = True,
+) -> dict[str, Any]:
+    """Normalise, classify and cluster pending risk-information rows; return counts."""
+    engine = get_engine(url)
+    with engine.connect() as conn:
+        frame = _pending(conn, full)
+        if frame.empty:
+            return {"enriched": 0}
+        facts, parties, identifiers = _children(conn, frame["risk_info_id"].tolist())
+    frame = normalise(frame, facts, parties)
+    frame = classify(frame, model_dir)
+    if with_dedup:
+        clusters = deduplicate(engine, frame)
+        frame["cluster_id"] = frame["risk_info_id"].map(clusters)
+    entities = _entities(frame, parties)
+    updates = _update_rows(frame, run_at)
+    table = RiskInformation.__table__
+    stmt = (
+        update(table)
+        .where(table.c.risk_info_id == bindparam("b_id"))
+        .values({c: bindparam(f"b_{c}") for c in UPDATED_COLUMNS} | {"enriched_at": bindparam("b_enriched_at")})
+    )
+    from transforms.normalise.gtin import is_valid_gtin
+
+    id_checks = [
+        {"b_id": r.risk_info_id, "b_kind": r.kind, "b_value": r.value, "b_valid": is_valid_gtin(r.value)}
+        for r in identifiers.itertuples(index=False)
+        if r.kind in ("upc", "gtin")
+    ]
+    ident = RiskIdentifier.__table__
+    id_stmt = (
+        update(ident)
+        .where(
+            ident.c.risk_info_id == bindparam("b_id"),
+            ident.c.kind == bindparam("b_kind"),
+            ident.c.value == bindparam("b_value"),
+        )
+        .values(valid_check_digit=bindparam("b_valid"))
+    )
+    with engine.begin() as conn:
+        for model, rows, key in (
+            (Manufacturer, entities["manufacturer"], "match_key"),
+            (Brand, entities["brand"], "match_key"),
+            (Platform, entities["platform"], "platform_id"),
+        ):
+            upsert(conn, model.__table__, rows, [key], update_columns=())
+        upsert(conn, Shop.__table__, list(entities["shop"]), ["shop_id"], update_columns=())
+        for start in range(0, len(updates), batch_size):
+            conn.execute(stmt, updates[start : start + batch_size])
+        if id_checks:
+            conn.execute(id_stmt, id_checks)
+    summary = {
+        "enriched": len(frame),
+        "classified_by_model": int((frame["category_label_source"] == "model").sum()),
+        "needs_review": int(frame["needs_review"].fillna(False).astype(bool).sum()),
+        "clusters": int(frame["cluster_id"].nunique()) if with_dedup else None,
+        "entities": {k: len(v) for k, v in entities.items()},
+    }
+    log.info("enrichment: %s", summary)
+    return summary
+
+
+UPDATED_COLUMNS = ("country_code", "region_code", "model", "barcode", "platform", "category_code",
+                   "category_confidence", "category_label_source", "hazard_code", "hazard_confidence",
+                   "hazard_label_source", "needs_review", "cluster_id")  # fmt: skip
+
+
+def _update_rows(after: pd.DataFrame, run_at: dt.datetime) -> list[dict[str, Any]]:
+    rows = []
+    for record in after.to_dict("records"):
+        row = {"b_id": record["risk_info_id"], "b_enriched_at": run_at}
+        for column in UPDATED_COLUMNS:
+            value = record[column]
+            row[f"b_{column}"] = None if value is None or (isinstance(value, float) and value != value) else value
+        row["b_needs_review"] = bool(row["b_needs_review"])
+        rows.append(row)
+    return rows
