@@ -17,7 +17,8 @@ DOC = """
    snapshot on 127.0.0.1; live mode hits the real sites. Fails if Scrapy's stats show errors.
 4. **import_files** — files dropped in `<data_dir>/inbox/<importer>/` (12315 complaint exports,
    platform hand-overs) become raw documents, one per row; a bad file is refused whole.
-5. **load_risk_information** — raw documents → `stg_risk_information` (+ products, parties,
+5. **load_standards** — national-standard records → `stg_standard` (5.4.1 d, 5.2.2 e).
+6. **load_risk_information** — raw documents → `stg_risk_information` (+ products, parties,
    facts, identifiers); runs even when some crawls failed, so every good record lands; marks the
    `risk_information` Asset that `analyze_risk_information` is scheduled on.
 
@@ -86,6 +87,12 @@ def collect_risk_information():
 
         return import_inbox(data_interval_end)
 
+    @task(trigger_rule="all_done")
+    def load_standards(data_interval_end: pendulum.DateTime | None = None) -> dict:
+        from transforms.standards import load_standards as load
+
+        return load(data_interval_end)
+
     @task(trigger_rule="all_done", outlets=[RISK_INFORMATION])
     def load_risk_information(run_id: str | None = None, data_interval_end: pendulum.DateTime | None = None) -> dict:
         from transforms.risk_information.load import load_risk_information as load
@@ -98,6 +105,7 @@ def collect_risk_information():
     crawled = crawl_source.expand(source=sources)
     imported = import_files()
     ready >> imported
+    crawled >> load_standards()
     [crawled, imported] >> load_risk_information()
 
 
