@@ -77,7 +77,12 @@ def pending_document_ids(conn: Any, sources: Iterable[str], full_reload: bool = 
 
 def _write_batch(conn: Any, mapped: list[MappedRecord]) -> None:
     ids = [m.risk["risk_info_id"] for m in mapped]
-    upsert(conn, RiskInformation.__table__, [complete_risk_row(m.risk) for m in mapped], ["risk_info_id"])
+    rows = [complete_risk_row(m.risk) for m in mapped]
+    # A remapped record keeps its cluster until enrichment recomputes it (enriched_at is reset).
+    kept = {"risk_info_id", "cluster_id"}
+    upsert(
+        conn, RiskInformation.__table__, rows, ["risk_info_id"], update_columns=[c for c in rows[0] if c not in kept]
+    )
     for table in CHILD_TABLES:
         conn.execute(delete(table).where(table.c.risk_info_id.in_(ids)))
     for table, rows in (

@@ -1,0 +1,249 @@
+"""China Quality News (中国质量新闻网, www.cqn.com.cn) channel lists → articles — channel 5.2.2 d (media).
+
+The site is static HTML from a Founder/TRS-style CMS, served in UTF-8 (sources.md §7):
+
+- channel list pages ``/<dir>/node_<id>.htm``, further pages ``node_<id>_<n>.htm``; the article links
+  sit in ``dd.cont_l ul li a`` and are relative (``content/2026-03/05/content_123456.htm``);
+- articles ``/<dir>/content/YYYY-MM/DD/content_<id>.htm``: title ``div.Detail_Title h1`` (often
+  "来源：标题"), date in the first ``div.publish``, text in ``div.content``, breadcrumb in the first
+  ``div.box``. The pre-2018 layout (``div.Index_ShowDetail_Title/Time/Content``) is read as a fallback.
+
+All selectors are class-level configuration (:class:`CqnSelectors`), because they have changed before.
+Pages are fetched one at a time, depth first (a list page, its articles, its next page, then the
+next channel), so which copy of a repeated article is kept never depends on network timing.
+The article date is in its URL, so list entries outside the window are skipped without fetching them,
+and paging stops at the first page whose oldest article is older than ``since`` (or at ``max_pages``).
+An article is kept when it names a product word and a quality/safety word
+(:func:`transforms.media_filter.assess`); the same article listed in two channels, or the same title
+under two URLs, is kept once. Counts: ``ecmon/media/kept``, ``ecmon/media/not_relevant``,
+``ecmon/media/duplicate_url``, ``ecmon/media/duplicate_title``.
+
+One record per kept article: the page HTML as served, keyed by its canonical URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from parsel import Selector
+from scrapy.http import Request, Response
+
+from crawlers.items import RawRecord
+from crawlers.spiders._feeds import InOrder
+from crawlers.spiders.base import RiskSourceSpider
+from transforms.media_filter import CrawlDeduper, assess, canonical_url
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+_DATE_TIME = re.compile(
+    r"(?P<y>\d{4})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})(?:\s*日)?"
+    r"(?:\s*(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?"
+)
+_SPACES = re.compile(r"[ \t\r\f\v\u3000\xa0]+")
+
+
+@dataclass(frozen=True)
+class CqnChannel:
+    directory: str
+    node_id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class CqnSelectors:
+    """CSS selectors of list and article pages, first match wins (current layout, then older ones)."""
+
+    list_links: tuple[str, ...] = ("dd.cont_l ul li a::attr(href)",)
+    article_href: str = r"content/(?P<y>\d{4})-(?P<m>\d{2})/(?P<d>\d{2})/content_(?P<id>\d+)\.htm"
+    title: tuple[str, ...] = ("div.Detail_Title h1", "div.Index_ShowDetail_Title", "h1")
+    published: tuple[str, ...] = ("div.publish", "div.Index_ShowDetail_Time")
+    content: tuple[str, ...] = ("div.content", "div.Index_ShowDetail_Content")
+    breadcrumb: str = "div.box"
+
+
+@dataclass(frozen=True)
+class CqnArticle:
+    title: str | None
+    published_text: str | None
+    published: dt.datetime | None
+    text: str | None
+    breadcrumb: tuple[str, ...]
+
+
+def _text_of(nodes: Any) -> str | None:
+    lines = [_SPACES.sub(" ", t).strip() for t in nodes.css("::text").getall()]
+    text = "\n".join(line for line in lines if line)
+    return text or None
+
+
+def _first_text(page: Selector, selectors: Iterable[str]) -> str | None:
+    for css in selectors:
+        nodes = page.css(css)
+        if nodes:
+            text = _text_of(nodes[:1])
+            if text:
+                return text
+    return None
+
+
+def beijing_datetime(text: str | None) -> dt.datetime | None:
+    """The first ``2026-03-05 10:35`` / ``2026年3月5日`` in ``text`` as an aware Beijing-time datetime."""
+    match = _DATE_TIME.search(text or "")
+    if not match:
+        return None
+    try:
+        return dt.datetime(
+            int(match["y"]),
+            int(match["m"]),
+            int(match["d"]),
+            int(match["hour"] or 0),
+            int(match["minute"] or 0),
+            int(match["second"] or 0),
+            tzinfo=BEIJING,
+        )
+    except ValueError:
+        return None
+
+
+def read_article(html: str, selectors: CqnSelectors | None = None) -> CqnArticle:
+    """Title, date, text and breadcrumb of a cqn article page (also used by the mapper)."""
+    selectors = selectors or CqnSelectors()
+    page = Selector(text=html)
+    published_text = _first_text(page, selectors.published)
+    content = next((page.css(css) for css in selectors.content if page.css(css)), None)
+    boxes = page.css(selectors.breadcrumb)
+    crumbs = tuple(t.strip() for t in boxes[0].css("a::text").getall() if t.strip()) if boxes else ()
+    return CqnArticle(
+        title=_first_text(page, selectors.title),
+        published_text=published_text,
+        published=beijing_datetime(published_text),
+        text=_text_of(content[:1]) if content else None,
+        breadcrumb=crumbs,
+    )
+
+
+class CqnNewsSpider(InOrder, RiskSourceSpider):
+    name = "cqn_news"
+    channel = "d"
+    site = "cqn"
+    live_base_url = "https://www.cqn.com.cn"
+    freshness_hours = 48  # cqn publishes daily
+    content_type = "text/html; charset=utf-8"
+
+    channels: ClassVar[tuple[CqnChannel, ...]] = (
+        CqnChannel("ms", "20334", "民生 · 抽查"),
+        CqnChannel("jiajujiancai", "25713", "家居建材"),
+    )
+    selectors: ClassVar[CqnSelectors] = CqnSelectors()
+    default_max_pages: ClassVar[int] = 20  # per channel, when the max_pages argument is not given
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deduper = CrawlDeduper()
+        self.article_href = re.compile(self.selectors.article_href)
+
+    def live_url(self, url: str) -> str:
+        """The article's address on the real site (keys and links must not depend on the replay port)."""
+        if self.base_url != self.live_base_url and url.startswith(self.base_url + "/"):
+            return self.live_base_url + url[len(self.base_url) :]
+        return url
+
+    def list_url(self, channel: CqnChannel, page: int) -> str:
+        suffix = "" if page == 1 else f"_{page}"
+        return f"{self.base_url}/{channel.directory}/node_{channel.node_id}{suffix}.htm"
+
+    def start_requests_for_window(self, since: dt.date, until: dt.date) -> Iterable[Request]:
+        window = [since.isoformat(), until.isoformat()]
+        requests = [
+            self.request(self.list_url(c, 1), self.parse, meta={"window": window, "channel": c.__dict__, "page": 1})
+            for c in self.channels
+        ]
+        yield from self.first_in_order(requests)
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Request]:
+        """A channel list page: its in-window articles, then the next page if it may hold more, go first."""
+        self.queue_list_page(response)
+        yield from self.next_in_order()
+
+    def queue_list_page(self, response: Response) -> None:
+        """Queue the page's new in-window articles and the next list page, ahead of other channels."""
+        page = Selector(text=self.decode_body(response))
+        hrefs = next((found for css in self.selectors.list_links if (found := page.css(css).getall())), [])
+        if not hrefs:
+            # The list block moved: fall back to any link shaped like an article, and say so.
+            hrefs = [h for h in page.css("a::attr(href)").getall() if self.article_href.search(h)]
+            self.crawler.stats.inc_value("ecmon/cqn/list_selector_fallback")
+        articles = [(response.urljoin(h), m) for h in hrefs if (m := self.article_href.search(h))]
+        if not articles:
+            self.record_parse_problem(response, "no_articles", "channel list page without article links")
+            return
+        window = response.meta.get("window")
+        since, until = (dt.date.fromisoformat(d) for d in window) if window else (None, None)
+        oldest: dt.date | None = None
+        follow: list[Request] = []
+        for url, match in articles:
+            try:
+                listed = dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+            except ValueError:
+                self.crawler.stats.inc_value("ecmon/field/published_at/invalid")
+                continue
+            oldest = listed if oldest is None else min(oldest, listed)
+            if since and until and not since <= listed <= until:
+                self.crawler.stats.inc_value("ecmon/cqn/outside_window")
+                continue
+            if self.is_queued(url) or any(r.url == url for r in follow):
+                self.crawler.stats.inc_value("ecmon/media/duplicate_url")  # listed in two channels or twice
+                continue
+            follow.append(self.request(url, self.parse_article, meta={"channel": response.meta.get("channel")}))
+        follow += self._next_list_page(response, page, oldest, since)
+        self.enqueue(follow, front=True)
+
+    def _next_list_page(
+        self, response: Response, page: Selector, oldest: dt.date | None, since: dt.date | None
+    ) -> list[Request]:
+        channel_meta = response.meta.get("channel")
+        number = int(response.meta.get("page") or 1)
+        limit = self.args.max_pages or self.default_max_pages
+        if not channel_meta or number >= limit or (since and oldest and oldest < since):
+            return []
+        channel = CqnChannel(**channel_meta)
+        next_name = f"node_{channel.node_id}_{number + 1}.htm"
+        # Follow only a page the list itself links to: a guessed URL past the last page would 404.
+        if not any(href.split("/")[-1] == next_name for href in page.css("a::attr(href)").getall()):
+            return []
+        meta = {k: response.meta[k] for k in ("window", "channel") if k in response.meta}
+        return [self.request(self.list_url(channel, number + 1), self.parse, meta={**meta, "page": number + 1})]
+
+    def parse_article(self, response: Response, **kwargs: Any) -> Iterator[RawRecord | Request]:
+        """An article page: one record if it is about product quality and not a repeat; then the next request."""
+        yield from self.read_article_page(response)
+        yield from self.next_in_order()
+
+    def read_article_page(self, response: Response) -> Iterator[RawRecord]:
+        html = self.decode_body(response)
+        article = read_article(html, self.selectors)
+        if not article.title:
+            self.record_parse_problem(response, "no_title", "article page without a title element")
+            return
+        if not article.published:
+            self.crawler.stats.inc_value("ecmon/field/published_at/missing")
+        if not assess(f"{article.title}\n{article.text or ''}").relevant:
+            self.crawler.stats.inc_value("ecmon/media/not_relevant")
+            return
+        repeat = self.deduper.repeat_of(response.url, article.title)
+        if repeat:
+            self.crawler.stats.inc_value(f"ecmon/media/{repeat}")
+            return
+        self.crawler.stats.inc_value("ecmon/media/kept")
+        article_url = self.live_url(response.url)
+        yield self.make_record(
+            response,
+            record_key=canonical_url(article_url),
+            body=html,
+            record_url=article_url,
+            published_at=article.published.astimezone(dt.UTC).isoformat() if article.published else None,
+        )
