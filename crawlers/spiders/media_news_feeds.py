@@ -9,9 +9,9 @@ each feed is fetched from its own URL; a replay base URL re-roots every feed und
 Feeds are read one at a time in the configured order, entries in feed order, so the copy of a
 repeated article that is kept does not depend on network timing. Only articles about product
 quality or safety are kept: the title and summary must name a product
-word and a quality/safety word (:func:`transforms.media_filter.assess`). Within a crawl, the same
+word and a quality/safety word (:func:`ecmon.formats.media_filter.assess`). Within a crawl, the same
 article carried by two feeds, or reposted under another URL with the same title, is kept once
-(:class:`transforms.media_filter.CrawlDeduper`). The counts land in the crawl stats:
+(:class:`ecmon.formats.media_filter.CrawlDeduper`). The counts land in the crawl stats:
 ``ecmon/media/kept``, ``ecmon/media/not_relevant``, ``ecmon/media/duplicate_url``,
 ``ecmon/media/duplicate_title``. The record key is the article's canonical URL (tracking parameters
 removed), so the same article seen in later crawls updates one record.
@@ -33,7 +33,7 @@ from w3lib.html import remove_tags, replace_entities
 from crawlers.items import RawRecord
 from crawlers.spiders._feeds import FeedSpider, InOrder, window_meta
 from crawlers.spiders.base import SpiderArgs
-from transforms.media_filter import CrawlDeduper, assess, canonical_url
+from ecmon.formats.media_filter import CrawlDeduper, assess, canonical_url
 
 FEEDS_FILE = Path(__file__).with_name("media_feeds.json")
 

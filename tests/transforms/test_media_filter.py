@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from transforms.media_filter import (
+from ecmon.formats.media_filter import (
     WORDS_FILE,
     CrawlDeduper,
     assess,

@@ -8,7 +8,7 @@ Two raw forms:
   (:func:`crawlers.spiders.cqn_news.read_article`): title, article text as description, date.
 
 The words that made the article relevant (product and quality/safety words, recomputed with
-:func:`transforms.media_filter.assess`) are kept in ``attributes`` for the classifier and for
+:func:`ecmon.formats.media_filter.assess`) are kept in ``attributes`` for the classifier and for
 reviewers. Media give no structured product, firm or hazard: those columns stay empty until
 analysis (5.3) fills them. Chinese text is kept as is.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from transforms.media_filter import assess, canonical_url
+from ecmon.formats.media_filter import assess, canonical_url
 from transforms.risk_information.mapping import MappedRecord, MappingError, clean_text, risk_info_id
 from transforms.risk_information.recall_feeds import html_to_text, plain_title
 
@@ -76,7 +76,7 @@ def map_feed_entry(body: dict[str, Any], record_key: str) -> MappedRecord:
 
 
 def map_cqn_article(doc: dict[str, Any]) -> MappedRecord:
-    from crawlers.spiders.cqn_news import read_article
+    from ecmon.formats.cqn_article import read_article
     from transforms.normalise import parse_date
 
     record = f"cqn_news {doc['record_key']}"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 03:36:58.442693
+Create Date: 2026-11-26 04:01:36.810204
 
 Landed migrations are never edited; change the schema with a new revision.
 """
@@ -315,14 +315,14 @@ def upgrade() -> None:
     sa.Column('needs_review', sa.Boolean(), nullable=False, comment='5.2.1/5.3.1: Low-confidence classification.'),
     sa.Column('region_code', sa.String(length=12), nullable=True, comment='GB/T 2260 division code (5.1.1 regions).'),
     sa.Column('country_code', sa.String(length=2), nullable=True, comment='ISO 3166-1 alpha-2 (5.1.2 e).'),
-    sa.Column('platform', sa.String(length=200), nullable=True, comment='E-commerce platform (5.7.1 b).'),
-    sa.Column('shop', sa.String(length=300), nullable=True, comment='E-commerce operator / shop (5.4.1 b).'),
-    sa.Column('brand', sa.String(length=200), nullable=True, comment='5.2.1/5.3.1: brand.'),
+    sa.Column('platform', sa.Text(), nullable=True, comment='E-commerce platform (5.7.1 b).'),
+    sa.Column('shop', sa.Text(), nullable=True, comment='E-commerce operator / shop (5.4.1 b).'),
+    sa.Column('brand', sa.Text(), nullable=True, comment='5.2.1/5.3.1: brand.'),
     sa.Column('manufacturer', sa.Text(), nullable=True, comment='5.4.1 c manufacturer.'),
     sa.Column('model', sa.Text(), nullable=True, comment='5.2.1/5.3.1: model.'),
     sa.Column('barcode', sa.String(length=40), nullable=True, comment='5.2.1/5.3.1: First GTIN/UPC; all in stg_risk_identifier.'),
     sa.Column('published_date', sa.Date(), nullable=True, comment='5.2.1/5.3.1: published date.'),
-    sa.Column('units', sa.String(length=200), nullable=True, comment='Units affected (5.1.2 c distribution).'),
+    sa.Column('units', sa.Text(), nullable=True, comment='Units affected (5.1.2 c distribution).'),
     sa.Column('injuries', sa.Text(), nullable=True, comment='Incidents/injuries reported (5.1.2 a, d).'),
     sa.Column('remedy', sa.Text(), nullable=True, comment='5.2.1/5.3.1: remedy.'),
     sa.Column('for_infants', sa.Boolean(), nullable=False, comment='5.1.2 b special population.'),
@@ -421,8 +421,8 @@ def upgrade() -> None:
     sa.Column('seq', sa.Integer(), nullable=False, comment='5.3.1: seq.'),
     sa.Column('name', sa.Text(), nullable=True, comment='5.3.1: name.'),
     sa.Column('model', sa.Text(), nullable=True, comment='5.3.1: model.'),
-    sa.Column('product_type', sa.String(length=200), nullable=True, comment="5.3.1: Source's own product type label."),
-    sa.Column('units', sa.String(length=200), nullable=True, comment='5.3.1: units.'),
+    sa.Column('product_type', sa.Text(), nullable=True, comment="5.3.1: Source's own product type label."),
+    sa.Column('units', sa.Text(), nullable=True, comment='5.3.1: units.'),
     sa.Column('description', sa.Text(), nullable=True, comment='5.3.1: description.'),
     sa.ForeignKeyConstraint(['risk_info_id'], ['stg_risk_information.risk_info_id'], name=op.f('fk_stg_risk_product_risk_info_id_stg_risk_information'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('risk_info_id', 'seq', name=op.f('pk_stg_risk_product')),
