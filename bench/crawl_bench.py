@@ -30,6 +30,28 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 UNTIL = dt.date(2026, 11, 25)
+HEIMAO_KEYWORDS = (
+    "充电宝",
+    "电热毯",
+    "儿童玩具",
+    "婴儿推车",
+    "电动自行车",
+    "插线板",
+    "羽绒服",
+    "纸尿裤",
+    "口罩",
+    "头盔",
+    "取暖器",
+    "吹风机",
+    "保温杯",
+    "奶瓶",
+    "童装",
+    "电水壶",
+    "空气炸锅",
+    "电饭煲",
+    "护目镜",
+    "灭火器",
+)
 
 
 def _write(folder: Path, name: str, payload: object) -> str:
@@ -45,45 +67,104 @@ def build_snapshot(root: Path, openfda_pages: int, heimao_pages: int, cpsc_since
     # openFDA: one window, page_size 1 → one page per record, requested in parallel after page 1.
     for skip in range(openfda_pages):
         day = UNTIL - dt.timedelta(days=skip % 300)
-        record = {"recall_number": f"F-{skip:05d}-2026", "event_id": str(800000 + skip), "status": "Ongoing",
-                  "classification": "Class II", "product_description": f"Synthetic snack bar lot {skip}",
-                  "reason_for_recall": "Undeclared peanut (synthetic benchmark record)",
-                  "recalling_firm": f"Bench Foods {skip % 97} Inc.", "report_date": f"{day:%Y%m%d}",
-                  "recall_initiation_date": f"{day:%Y%m%d}", "country": "United States", "state": "OH"}
+        record = {
+            "recall_number": f"F-{skip:05d}-2026",
+            "event_id": str(800000 + skip),
+            "status": "Ongoing",
+            "classification": "Class II",
+            "product_description": f"Synthetic snack bar lot {skip}",
+            "reason_for_recall": "Undeclared peanut (synthetic benchmark record)",
+            "recalling_firm": f"Bench Foods {skip % 97} Inc.",
+            "report_date": f"{day:%Y%m%d}",
+            "recall_initiation_date": f"{day:%Y%m%d}",
+            "country": "United States",
+            "state": "OH",
+        }
         page = {"meta": {"results": {"skip": skip, "limit": 1, "total": openfda_pages}}, "results": [record]}
-        routes["openfda"].append({"site": "openfda", "path": "/food/enforcement.json", "query": {"skip": str(skip)},
-                                  "file": _write(root / "openfda", f"p{skip}.json", page),
-                                  "content_type": "application/json"})
-    # 黑猫投诉 feed: 10 complaints a page, newest first, all inside the window.
+        routes["openfda"].append(
+            {
+                "site": "openfda",
+                "path": "/food/enforcement.json",
+                "query": {"skip": str(skip)},
+                "file": _write(root / "openfda", f"p{skip}.json", page),
+                "content_type": "application/json",
+            }
+        )
+    # 黑猫投诉 keyword searches: 10 complaints a page, newest first, all inside the window; one paging
+    # chain per keyword, so the chains run side by side as they do in a real crawl of many keywords.
     base_ts = int(dt.datetime(2026, 11, 24, tzinfo=dt.UTC).timestamp())
-    for page in range(1, heimao_pages + 1):
-        items = []
-        for i in range(10):
-            n = (page - 1) * 10 + i
-            items.append({"main": {"sn": f"17{n:09d}", "title": f"合成基准投诉{n}：充电宝鼓包", "summary": "合成数据，仅用于基准测试。",
-                                   "appeal": "退款", "issue": "质量问题", "cost": "99", "cotitle": f"基准店铺{n % 50}",
-                                   "couid": str(5000 + n % 50), "status": 4, "timestamp": str(base_ts - n),
-                                   "url": f"//tousu.sina.com.cn/complaint/view/17{n:09d}/"}})
-        envelope = {"result": {"status": {"code": 0}, "data": {
-            "pager": {"current": page, "page_amount": heimao_pages, "item_count": heimao_pages * 10}, "lists": items}}}
-        routes["heimao"].append({"site": "heimao", "path": "/api/index/feed", "query": {"page": str(page)},
-                                 "file": _write(root / "heimao", f"p{page}.json", envelope),
-                                 "content_type": "application/json;charset=UTF-8"})
+    pages_per_keyword = max(1, heimao_pages // len(HEIMAO_KEYWORDS))
+    for k, keyword in enumerate(HEIMAO_KEYWORDS):
+        for page in range(1, pages_per_keyword + 1):
+            items = []
+            for i in range(10):
+                n = (k * pages_per_keyword + page - 1) * 10 + i
+                main = {
+                    "sn": f"17{n:09d}",
+                    "title": f"合成基准投诉{n}：{keyword}质量问题",
+                    "summary": "合成数据，仅用于基准测试。",
+                    "appeal": "退款",
+                    "issue": "质量问题",
+                    "cost": "99",
+                    "cotitle": f"基准店铺{n % 50}",
+                    "couid": str(5000 + n % 50),
+                    "status": 4,
+                    "timestamp": str(base_ts - page * 10 - i),
+                    "url": f"//tousu.sina.com.cn/complaint/view/17{n:09d}/",
+                }
+                items.append({"main": main})
+            pager = {"current": page, "page_amount": pages_per_keyword, "item_count": pages_per_keyword * 10}
+            envelope = {"result": {"status": {"code": 0}, "data": {"pager": pager, "lists": items}}}
+            routes["heimao"].append(
+                {
+                    "site": "heimao",
+                    "path": "/api/index/s",
+                    "query": {"keywords": keyword, "page": str(page)},
+                    "file": _write(root / "heimao", f"k{k}_p{page}.json", envelope),
+                    "content_type": "application/json;charset=UTF-8",
+                }
+            )
+    heimao_pages = pages_per_keyword * len(HEIMAO_KEYWORDS)
     # CPSC: one (empty or small) window per 366 days since cpsc_since.
     windows = 0
     start = cpsc_since
     while start <= UNTIL:
         end = min(UNTIL, start + dt.timedelta(days=365))
-        recalls = [{"RecallID": 700000 + windows, "RecallNumber": f"B{windows}", "RecallDate": f"{start}T00:00:00",
-                    "LastPublishDate": f"{start}T00:00:00", "Title": f"Synthetic benchmark recall {windows}",
-                    "Description": "Synthetic.", "URL": "", "ConsumerContact": "", "Products": [], "Hazards": [],
-                    "Manufacturers": [], "Retailers": [], "Importers": [], "Distributors": [], "Images": [],
-                    "Injuries": [], "Remedies": [], "RemedyOptions": [], "ManufacturerCountries": [],
-                    "ProductUPCs": [], "Inconjunctions": [], "SoldAtLabel": None}]
-        routes["saferproducts"].append({"site": "saferproducts", "path": "/RestWebServices/Recall",
-                                        "query": {"LastPublishDateStart": start.isoformat()},
-                                        "file": _write(root / "saferproducts", f"w{windows}.json", recalls),
-                                        "content_type": "application/json"})
+        recalls = [
+            {
+                "RecallID": 700000 + windows,
+                "RecallNumber": f"B{windows}",
+                "RecallDate": f"{start}T00:00:00",
+                "LastPublishDate": f"{start}T00:00:00",
+                "Title": f"Synthetic benchmark recall {windows}",
+                "Description": "Synthetic.",
+                "URL": "",
+                "ConsumerContact": "",
+                "Products": [],
+                "Hazards": [],
+                "Manufacturers": [],
+                "Retailers": [],
+                "Importers": [],
+                "Distributors": [],
+                "Images": [],
+                "Injuries": [],
+                "Remedies": [],
+                "RemedyOptions": [],
+                "ManufacturerCountries": [],
+                "ProductUPCs": [],
+                "Inconjunctions": [],
+                "SoldAtLabel": None,
+            }
+        ]
+        routes["saferproducts"].append(
+            {
+                "site": "saferproducts",
+                "path": "/RestWebServices/Recall",
+                "query": {"LastPublishDateStart": start.isoformat()},
+                "file": _write(root / "saferproducts", f"w{windows}.json", recalls),
+                "content_type": "application/json",
+            }
+        )
         windows += 1
         start = end + dt.timedelta(days=1)
     for site, site_routes in routes.items():
@@ -133,37 +214,75 @@ def run_ours(snapshot: Path, work: Path) -> dict:
                 samples.append((time.monotonic(), rss))
             time.sleep(0.25)
 
-    args = {"openfda_food_enforcement": {"page_size": "1"}, "heimao_tousu": {"page_size": "10", "max_pages": "100000"},
-            "cpsc_recalls": {}}
-    since = {"openfda_food_enforcement": UNTIL - dt.timedelta(days=365), "heimao_tousu": dt.date(2026, 1, 1),
-             "cpsc_recalls": dt.date(1, 1, 1)}
+    args = {
+        "openfda_food_enforcement": {"page_size": "1"},
+        "heimao_tousu": {
+            "page_size": "10",
+            "max_pages": "100000",
+            "feed": "false",
+            "keywords": ",".join(HEIMAO_KEYWORDS),
+        },
+        "cpsc_recalls": {},
+    }
+    since = {
+        "openfda_food_enforcement": UNTIL - dt.timedelta(days=365),
+        "heimao_tousu": dt.date(2026, 1, 1),
+        "cpsc_recalls": dt.date(1, 1, 1),
+    }
     with ReplayServer(snapshot) as server:
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=3) as pool:
-            futures = {name: pool.submit(run_crawl, name, f"bench:{name}", since=since[name], until=UNTIL,
-                                         mode="replay", replay_root_url=server.root_url, extra_args=args[name])
-                       for name in args}
+            futures = {
+                name: pool.submit(
+                    run_crawl,
+                    name,
+                    f"bench:{name}",
+                    since=since[name],
+                    until=UNTIL,
+                    mode="replay",
+                    replay_root_url=server.root_url,
+                    extra_args=args[name],
+                )
+                for name in args
+            }
             results = {name: f.result() for name, f in futures.items()}
         elapsed = time.monotonic() - started
         done.set()
         served = server.httpd.request_count
     responses = sum(r["responses"] for r in results.values())
-    return {"elapsed": elapsed, "responses": responses, "served": served, "results": results, "samples": samples,
-            "started": started}
+    return {
+        "elapsed": elapsed,
+        "responses": responses,
+        "served": served,
+        "results": results,
+        "samples": samples,
+        "started": started,
+    }
 
 
 def run_scrapy_bench(seconds: int) -> dict:
-    completed = subprocess.run([sys.executable, "-m", "scrapy", "bench", "-s", f"CLOSESPIDER_TIMEOUT={seconds}",
-                                "-s", "LOG_LEVEL=INFO"], capture_output=True, text=True, cwd=tempfile.gettempdir(),
-                               check=False)
+    # Scrapy's own benchmark with Scrapy's defaults: none of our project settings or pipelines.
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY_", "ECMON_"))}
+    completed = subprocess.run(
+        [sys.executable, "-m", "scrapy", "bench", "-s", f"CLOSESPIDER_TIMEOUT={seconds}", "-s", "LOG_LEVEL=INFO"],
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),
+        env=clean_env,
+        check=False,
+    )
     text = completed.stderr
     count = int(re.search(r"'downloader/response_count': (\d+)", text).group(1))
     elapsed = float(re.search(r"'elapsed_time_seconds': ([\d.]+)", text).group(1))
     mem = re.search(r"'memusage/max': (\d+)", text)
-    return {"responses": count, "elapsed": elapsed, "rate": count / elapsed,
-            "peak_rss_mib": int(mem.group(1)) / 2**20 if mem else None}
+    return {
+        "responses": count,
+        "elapsed": elapsed,
+        "rate": count / elapsed,
+        "peak_rss_mib": int(mem.group(1)) / 2**20 if mem else None,
+    }
 
 
 def main() -> int:
@@ -176,8 +295,10 @@ def main() -> int:
         cpsc_since = dt.date(1, 1, 1)
         cpsc_windows = (UNTIL - cpsc_since).days // 366 + 1
         rest = max(0, options.pages - cpsc_windows)
-        plan = build_snapshot(work / "snapshot", openfda_pages=rest // 2, heimao_pages=rest - rest // 2,
-                              cpsc_since=cpsc_since)
+        heimao = (rest // 2) // len(HEIMAO_KEYWORDS) * len(HEIMAO_KEYWORDS)
+        plan = build_snapshot(
+            work / "snapshot", openfda_pages=rest - heimao, heimao_pages=heimao, cpsc_since=cpsc_since
+        )
         print(f"synthetic snapshot: {plan} → {sum(plan.values())} pages planned")
         ours = run_ours(work / "snapshot", work)
         bench = run_scrapy_bench(options.scrapy_bench_seconds)
@@ -193,13 +314,21 @@ def main() -> int:
 
     print("\n=== crawl benchmark (synthetic pages, loopback) ===")
     for name, result in ours["results"].items():
-        print(f"  {name:28} responses {result['responses']:>6}  records {result['items']:>6}  errors {result['errors']}")
-    print(f"ecmon crawl: {ours['responses']} responses in {ours['elapsed']:.1f} s = {rate:.0f} pages/s "
-          f"(3 spiders in parallel, each in its own process, SQLite warehouse writes included)")
-    print(f"  crawl processes' RSS (sum): 25% {rss_at(0.25):.0f} MiB, 50% {rss_at(0.5):.0f} MiB, "
-          f"75% {rss_at(0.75):.0f} MiB, end {rss_at(0.98):.0f} MiB, peak {peak:.0f} MiB")
-    print(f"scrapy bench: {bench['responses']} responses in {bench['elapsed']:.1f} s = {bench['rate']:.0f} pages/s, "
-          f"peak RSS {bench['peak_rss_mib']:.0f} MiB")
+        print(
+            f"  {name:28} responses {result['responses']:>6}  records {result['items']:>6}  errors {result['errors']}"
+        )
+    print(
+        f"ecmon crawl: {ours['responses']} responses in {ours['elapsed']:.1f} s = {rate:.0f} pages/s "
+        f"(3 spiders in parallel, each in its own process, SQLite warehouse writes included)"
+    )
+    print(
+        f"  crawl processes' RSS (sum): 25% {rss_at(0.25):.0f} MiB, 50% {rss_at(0.5):.0f} MiB, "
+        f"75% {rss_at(0.75):.0f} MiB, end {rss_at(0.98):.0f} MiB, peak {peak:.0f} MiB"
+    )
+    print(
+        f"scrapy bench: {bench['responses']} responses in {bench['elapsed']:.1f} s = {bench['rate']:.0f} pages/s, "
+        f"peak RSS {bench['peak_rss_mib']:.0f} MiB"
+    )
     print(f"ratio: {rate / bench['rate']:.0%} of scrapy bench (target ≥ 50%)")
     return 0
 

@@ -60,16 +60,8 @@ def analyze_risk_information():
     def enrich_risk_information(
         data_interval_end: pendulum.DateTime | None = None, dag_run: object | None = None
     ) -> dict:
-        try:
-            from transforms.enrich import enrich_risk_information as enrich
-        except ModuleNotFoundError as exc:
-            if exc.name != "transforms.enrich":
-                raise  # enrich exists but one of its own imports is missing: show that error as is
-            raise RuntimeError(
-                "transforms.enrich is not installed: enrichment (normalisation, classification, dedup — "
-                "5.2.1) must run before the quality gate; add transforms/enrich.py with "
-                "enrich_risk_information(run_at, url=None)"
-            ) from exc
+        from transforms.enrich import enrich_risk_information as enrich
+
         return enrich(_interval_end(data_interval_end, dag_run))
 
     @task

@@ -5,6 +5,10 @@ ecmon db tables                  list warehouse tables and views
 ecmon sources                    list sources (spiders) with channel and freshness target
 ecmon crawl SOURCE [...]         crawl one source in its own process (replay or live)
 ecmon transform [--full]         raw documents -> risk information
+ecmon import FILE --importer N   import a complaint export / platform hand-over file (5.2.2 a, c)
+ecmon enrich [--full]            normalise, classify, deduplicate risk information (5.2.1)
+ecmon quality-gate               Great Expectations gates; failing rows to stg_quarantine
+ecmon analyse [--end DATE]       5.3.1 analysis results and 5.3.2 dispositions (+ notifications)
 ecmon summary                    what the warehouse holds and how to query it
 ecmon classify --in F --out F    category and hazard codes for JSON lines (5.3)
 ecmon train-classifier / evaluate-classifier
@@ -20,6 +24,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from ecmon.settings import get_settings
 
@@ -85,6 +90,58 @@ def cmd_transform(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_at(value: dt.date | None) -> dt.datetime:
+    day = value or dt.datetime.now(dt.UTC).date()
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from sql.warehouse import upgrade
+    from transforms.importers.base import ImportFileError, discover_importers, import_file
+
+    upgrade()
+    importers = discover_importers()
+    if args.importer not in importers:
+        print(f"unknown importer {args.importer!r}; known: {sorted(importers)}", file=sys.stderr)
+        return 2
+    try:
+        result = import_file(importers[args.importer], args.file, dt.datetime.now(dt.UTC))
+    except ImportFileError as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+def cmd_enrich(args: argparse.Namespace) -> int:
+    from transforms.enrich import enrich_risk_information
+
+    print(json.dumps(enrich_risk_information(dt.datetime.now(dt.UTC), full=args.full), ensure_ascii=False))
+    return 0
+
+
+def cmd_quality_gate(args: argparse.Namespace) -> int:
+    from transforms.quality.gate import QualityGateFailed, run_quality_gates
+
+    try:
+        summary = run_quality_gates(args.run_id, _run_at(args.end))
+    except QualityGateFailed as exc:
+        print(f"quality gate failed: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(summary, ensure_ascii=False, default=str, indent=1))
+    return 0
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    from transforms.analysis.notify import write_notifications
+    from transforms.analysis.results import analyse_risk_information
+
+    summary = analyse_risk_information(_run_at(args.end), run_id=args.run_id)
+    files = write_notifications(summary["period_start"], summary["period_end"])
+    print(json.dumps({**summary, "notifications": files}, ensure_ascii=False, default=str, indent=1))
+    return 0
+
+
 def cmd_summary(_args: argparse.Namespace) -> int:
     from ecmon.report import print_summary
 
@@ -127,6 +184,25 @@ def build_parser() -> argparse.ArgumentParser:
     transform = sub.add_parser("transform", help="raw documents -> risk information")
     transform.add_argument("--full", action="store_true", help="remap every record, not only new ones")
     transform.set_defaults(func=cmd_transform)
+
+    importer = sub.add_parser("import", help="import one file as raw documents")
+    importer.add_argument("file", type=Path)
+    importer.add_argument("--importer", required=True, help="complaints_12315 or platform_handover")
+    importer.set_defaults(func=cmd_import)
+
+    enrich = sub.add_parser("enrich", help="normalise, classify, deduplicate risk information")
+    enrich.add_argument("--full", action="store_true", help="re-enrich every row, not only new ones")
+    enrich.set_defaults(func=cmd_enrich)
+
+    gate = sub.add_parser("quality-gate", help="run the data-quality gates")
+    gate.add_argument("--run-id", default="cli")
+    gate.add_argument("--end", type=_date, help="data-interval end (default: today, UTC)")
+    gate.set_defaults(func=cmd_quality_gate)
+
+    analyse = sub.add_parser("analyse", help="5.3 analysis results and dispositions")
+    analyse.add_argument("--run-id", default="cli")
+    analyse.add_argument("--end", type=_date, help="period end (default: today, UTC)")
+    analyse.set_defaults(func=cmd_analyse)
 
     sub.add_parser("summary", help="what the warehouse holds").set_defaults(func=cmd_summary)
     for name in DELEGATED:
