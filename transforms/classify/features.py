@@ -1,0 +1,173 @@
+"""Feature steps of the classification pipelines (importable, so saved pipelines can be loaded).
+
+Two views of the same text are combined:
+
+- character n-grams (TF-IDF) learn wording from the labelled records, in any language;
+- lexicon hits: how often the taxonomy's own names and synonyms of each top-level code occur
+  (``婴儿推车``/``stroller`` → CHILD). Records of a product kind never seen in training still name the
+  product, so this view is what lets the model generalise to new kinds and new sources.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from transforms import taxonomy
+from transforms.classify.text import join_text, normalise_text
+from transforms.taxonomy.labels import contains_cjk
+
+_LATIN_TOKEN = re.compile(r"[0-9a-z\u00c0-\u024f]+")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+
+# Catch-all buckets: their names ("other", "其他", "health risk") describe no product or defect.
+_CATCH_ALL_CODES = frozenset({"OTHER", "OTHER.UNSPECIFIED", "OTHER.GENERAL"})
+
+
+def taxonomy_terms(target: str) -> list[tuple[str, str, str]]:
+    """(term, code, top code) for every name and synonym of the product (``category``) or hazard tree."""
+    if target not in ("category", "hazard"):
+        raise ValueError(f"target must be 'category' or 'hazard', not {target!r}")
+    kinds = taxonomy.load_product_kinds() if target == "category" else taxonomy.load_hazards()
+    return [
+        (term, node.code, node.top_code)
+        for node in kinds.itertuples()
+        if node.code not in _CATCH_ALL_CODES
+        for term in dict.fromkeys((node.name_zh, node.name_en, *node.synonyms))
+    ]
+
+
+class RecordText(BaseEstimator, TransformerMixin):
+    """DataFrame with ``title``/``text`` (or a sequence of strings) → one normalised string per record.
+
+    Only the first ``max_text_chars`` of ``text`` are kept: records name their product and defect early,
+    while long press releases end in boilerplate (contact numbers, retailer lists) that says more about
+    the publisher than about the product.
+    """
+
+    def __init__(self, max_text_chars: int = 600):
+        self.max_text_chars = max_text_chars
+
+    def fit(self, records: object, y: object = None) -> RecordText:
+        return self
+
+    def transform(self, records: object) -> list[str]:
+        if isinstance(records, pd.DataFrame):
+            titles = records["title"].fillna("").astype(str) if "title" in records else [""] * len(records)
+            texts = records["text"].fillna("").astype(str) if "text" in records else [""] * len(records)
+            pairs: Iterable[tuple[str, str]] = zip(titles, texts, strict=True)
+        else:
+            pairs = (("", str(value)) for value in records)  # type: ignore[union-attr]
+        return [normalise_text(join_text(title, text[: self.max_text_chars])) for title, text in pairs]
+
+
+class TermMatcher:
+    """Leftmost-longest dictionary matching of normalised terms, fast enough for every record.
+
+    Latin terms match whole words (a trailing plural ``s``/``es`` allowed); CJK terms match anywhere
+    inside a run of Chinese characters; the few mixed terms (``led灯具``) are found by plain search.
+    """
+
+    def __init__(self, terms: dict[str, int]):
+        self.latin: dict[tuple[str, ...], int] = {}
+        self.cjk: dict[str, int] = {}
+        self.mixed: dict[str, int] = {}
+        for term, value in terms.items():
+            if not contains_cjk(term):
+                self.latin.setdefault(tuple(_LATIN_TOKEN.findall(term)), value)
+            elif _LATIN_TOKEN.search(term):
+                self.mixed.setdefault(term, value)
+            else:
+                self.cjk.setdefault(term, value)
+        self.latin.pop((), None)
+        self.max_latin = max((len(k) for k in self.latin), default=0)
+        self.max_cjk = max((len(k) for k in self.cjk), default=0)
+
+    def find(self, text: str) -> list[int]:
+        """Values of all non-overlapping term occurrences, scanning left to right, longest first."""
+        found = [value for term, value in self.mixed.items() if term in text]
+        tokens = _LATIN_TOKEN.findall(text)
+        i = 0
+        while i < len(tokens):
+            for length in range(min(self.max_latin, len(tokens) - i), 0, -1):
+                value = self._latin_value(tokens[i : i + length])
+                if value is not None:
+                    found.append(value)
+                    i += length
+                    break
+            else:
+                i += 1
+        for run in _CJK_RUN.findall(text):
+            i = 0
+            while i < len(run):
+                for length in range(min(self.max_cjk, len(run) - i), 0, -1):
+                    value = self.cjk.get(run[i : i + length])
+                    if value is not None:
+                        found.append(value)
+                        i += length
+                        break
+                else:
+                    i += 1
+        return found
+
+    def _latin_value(self, words: list[str]) -> int | None:
+        value = self.latin.get(tuple(words))
+        if value is None and words[-1].endswith("s"):
+            stem = words[:-1]
+            value = self.latin.get((*stem, words[-1][:-1]))
+            if value is None and words[-1].endswith("es"):
+                value = self.latin.get((*stem, words[-1][:-2]))
+        return value
+
+
+class LexiconHits(BaseEstimator, TransformerMixin):
+    """Per top-level code, ``1 - 0.5**n`` where n counts taxonomy terms of that code found in the text.
+
+    ``target`` is ``"category"`` (product kinds) or ``"hazard"``. The term list is copied from the
+    taxonomy at fit time, so a saved model keeps the lexicon it was trained with.
+    """
+
+    def __init__(self, target: str = "category"):
+        self.target = target
+
+    def fit(self, texts: Iterable[str], y: object = None) -> LexiconHits:
+        self.codes_ = list(taxonomy.PRODUCT_TOP_CODES if self.target == "category" else taxonomy.HAZARD_TOP_CODES)
+        column = {code: i for i, code in enumerate(self.codes_)}
+        terms: dict[str, int] = {}
+        for term, _code, top_code in taxonomy_terms(self.target):
+            key = normalise_text(term)
+            # Single Latin letters or digits ("0" after number folding) would match everywhere.
+            if len(key) >= 2 or contains_cjk(key):
+                terms.setdefault(key, column[top_code])
+        self.terms_ = sorted(terms.items())
+        return self
+
+    def transform(self, texts: Iterable[str]) -> sparse.csr_matrix:
+        matcher = getattr(self, "_matcher", None)
+        if matcher is None:
+            matcher = self._matcher = TermMatcher(dict(self.terms_))
+        texts = list(texts)
+        rows, cols = [], []
+        for row, text in enumerate(texts):
+            for column in matcher.find(text):
+                rows.append(row)
+                cols.append(column)
+        counts = sparse.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(texts), len(self.codes_))).tocsr()
+        counts.sum_duplicates()
+        counts.data = 1.0 - 0.5**counts.data
+        return counts
+
+    def __getstate__(self) -> dict[str, object]:
+        # The matcher is rebuilt from ``terms_`` on first use; no need to pickle it twice.
+        state = self.__dict__.copy()
+        state.pop("_matcher", None)
+        return state
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        return np.array([f"lexicon_{code}" for code in self.codes_], dtype=object)
