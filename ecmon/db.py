@@ -90,3 +90,59 @@ def upsert(
             stmt = stmt.on_conflict_do_nothing(index_elements=keys)
         conn.execute(stmt)
     return len(rows)
+
+
+def bulk_upsert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    key_columns: Iterable[str],
+    update_columns: Iterable[str] | None = None,
+) -> int:
+    """Upsert many rows through each engine's own bulk path, in the caller's transaction.
+
+    SQLite: one prepared ``INSERT … ON CONFLICT DO UPDATE`` run with DB-API ``executemany``.
+    PostgreSQL: ``COPY`` into a temporary table, then one ``INSERT … SELECT … ON CONFLICT``.
+    Values must already be DB-API-ready (JSON columns as text or dicts are encoded here).
+    """
+    if not rows:
+        return 0
+    import json
+
+    keys = list(key_columns)
+    columns = list(rows[0])
+    if update_columns is None:
+        update_columns = [c for c in columns if c not in keys]
+    update_columns = list(update_columns)
+    json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"} & set(columns)
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    conflict = f"on conflict ({', '.join(keys)}) " + (
+        "do update set " + ", ".join(f'"{c}" = excluded."{c}"' for c in update_columns)
+        if update_columns
+        else "do nothing"
+    )
+
+    def values(row: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(json.dumps(row[c], ensure_ascii=False) if c in json_columns and row[c] is not None
+                     else row[c] for c in columns)  # fmt: skip
+
+    dbapi = conn.connection.driver_connection
+    if conn.dialect.name == "sqlite":
+        placeholders = ", ".join("?" for _ in columns)
+        cursor = dbapi.cursor()
+        cursor.executemany(f"insert into {table.name} ({quoted}) values ({placeholders}) {conflict}",
+                           (values(r) for r in rows))  # fmt: skip
+        cursor.close()
+    elif conn.dialect.name == "postgresql":
+        staging = f"tmp_bulk_{table.name}"
+        with dbapi.cursor() as cursor:
+            cursor.execute(f"create temp table if not exists {staging} (like {table.name} including defaults) "
+                           "on commit drop")  # fmt: skip
+            cursor.execute(f"truncate {staging}")
+            with cursor.copy(f"copy {staging} ({quoted}) from stdin") as copy:
+                for row in rows:
+                    copy.write_row(values(row))
+            cursor.execute(f"insert into {table.name} ({quoted}) select {quoted} from {staging} {conflict}")
+    else:
+        raise NotImplementedError(f"bulk_upsert: dialect {conn.dialect.name!r} is not supported")
+    return len(rows)

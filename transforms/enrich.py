@@ -147,7 +147,7 @@ def classify(frame: pd.DataFrame, model_dir: str | None = None) -> pd.DataFrame:
 
 def deduplicate(engine: Any, frame: pd.DataFrame) -> pd.Series:
     """Cluster ids for ``frame``'s rows, computed together with the stored rows they may duplicate."""
-    from transforms.dedup import cluster_records
+    from transforms.dedup.matcher import cluster_records
 
     table = RiskInformation.__table__
     cols = ["risk_info_id", "title", "product_name", "brand", "model", "manufacturer", "published_date", "barcode"]
