@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
 from typing import Any
 
 import pandas as pd
@@ -96,9 +97,13 @@ def normalise(frame: pd.DataFrame, facts: pd.DataFrame, parties: pd.DataFrame) -
     country_text = out["country_code"].where(out["country_code"].notna(), out["risk_info_id"].map(fact_country))
     out["country_code"] = _memo(country_code, country_text)
 
-    cjk_text = (out["manufacturer"].fillna("") + " " + out["shop"].fillna("")).str.strip()
-    has_cjk = cjk_text.str.contains(r"[\u4e00-\u9fff]", regex=True)
-    region_guess = _memo(region_code, cjk_text.where(has_cjk))
+    def chinese_region(text: str) -> str | None:
+        # Only Chinese names carry a GB/T 2260 division; English text would match nothing useful.
+        return region_code(text) if any("\u4e00" <= ch <= "\u9fff" for ch in text) else None
+
+    # Per column, so the memo sees a few thousand distinct firms rather than a million combinations.
+    region_guess = _memo(chinese_region, out["manufacturer"])
+    region_guess = region_guess.where(region_guess.notna(), _memo(chinese_region, out["shop"]))
     out["region_code"] = out["region_code"].where(out["region_code"].notna(), region_guess)
     out.loc[out["region_code"].notna() & out["country_code"].isna(), "country_code"] = "CN"
 
@@ -117,46 +122,84 @@ def normalise(frame: pd.DataFrame, facts: pd.DataFrame, parties: pd.DataFrame) -
     return out
 
 
-def classify(frame: pd.DataFrame, model_dir: str | None = None) -> pd.DataFrame:
-    """Fill missing category / hazard codes from the text classifiers (5.3)."""
+def classify(frame: pd.DataFrame, model_dir: str | None = None, n_jobs: int | None = None) -> pd.DataFrame:
+    """Fill missing category / hazard codes from the text classifiers (5.3).
+
+    Identical texts are classified once (listings and re-reports repeat titles a lot), and large
+    batches are split over the machine's cores: character n-gram analysis is pure Python per text.
+    """
     out = frame.copy()
     need = out["category_code"].isna() | out["hazard_code"].isna()
     if not need.any():
         return out
-    from transforms.classify.predict import predict_frame
-
-    text = (
-        out.loc[need, "product_name"].fillna("")
-        + " "
-        + out.loc[need, "description"].fillna("")
-        + " "
-        + out.loc[need, "hazard_item"].fillna("")
-    )
-    inputs = pd.DataFrame({"title": out.loc[need, "title"].fillna(""), "text": text}, index=out.index[need])
-    kwargs = {"model_dir": model_dir} if model_dir else {}
-    predicted = predict_frame(inputs, **kwargs)
+    text = (out.loc[need, "product_name"].fillna("") + " " + out.loc[need, "description"].fillna("") + " "
+            + out.loc[need, "hazard_item"].fillna(""))  # fmt: skip
+    title = out.loc[need, "title"].fillna("")
+    codes, _ = pd.factorize(title + "\x1f" + text)
+    first = pd.Series(range(len(codes))).groupby(codes).first().to_numpy()
+    inputs = pd.DataFrame({"title": title.to_numpy()[first], "text": text.to_numpy()[first]})
+    distinct = _predict_in_parallel(inputs, model_dir, n_jobs)
+    predicted = distinct.iloc[codes].set_index(out.index[need])
     for target in ("category", "hazard"):
         missing = need & out[f"{target}_code"].isna()
         idx = out.index[missing]
         out.loc[idx, f"{target}_code"] = predicted.loc[idx, target]
         out.loc[idx, f"{target}_confidence"] = predicted.loc[idx, f"{target}_confidence"]
         out.loc[idx, f"{target}_label_source"] = "model"
-    out.loc[need, "needs_review"] = predicted.loc[out.index[need], "needs_review"].astype(bool)
+    out.loc[need, "needs_review"] = predicted["needs_review"].astype(bool).to_numpy()
     return out
 
 
+PARALLEL_MIN_ROWS = 20_000
+
+
+def _predict_in_parallel(inputs: pd.DataFrame, model_dir: str | None, n_jobs: int | None) -> pd.DataFrame:
+    from transforms.classify.predict import predict_frame
+
+    kwargs = {"model_dir": model_dir} if model_dir else {}
+    n_jobs = n_jobs or os.cpu_count() or 1
+    if n_jobs == 1 or len(inputs) < PARALLEL_MIN_ROWS:
+        return predict_frame(inputs, **kwargs).reset_index(drop=True)
+    from joblib import Parallel, delayed
+
+    bounds = [len(inputs) * k // n_jobs for k in range(n_jobs + 1)]
+    chunks = [inputs.iloc[bounds[k] : bounds[k + 1]] for k in range(n_jobs)]
+    parts = Parallel(n_jobs=n_jobs, backend="loky")(delayed(predict_frame)(chunk, **kwargs) for chunk in chunks)
+    return pd.concat(parts, ignore_index=True)
+
+
 def deduplicate(engine: Any, frame: pd.DataFrame) -> pd.Series:
-    """Cluster ids for ``frame``'s rows, computed together with the stored rows they may duplicate."""
+    """Cluster ids for ``frame``'s rows and for every stored row whose cluster they may change.
+
+    Reports of one event are published within ``MAX_DAY_GAP`` days of each other (see
+    :mod:`transforms.dedup.blocking`), so new rows are clustered together with the stored rows
+    published within that gap of them (plus undated rows, plus every member of a cluster those rows
+    belong to, so no cluster is split). Cluster ids derive from the smallest member id, so ids of
+    untouched clusters never change and a full run gives the same ids as incremental ones.
+    """
+    from transforms.dedup.blocking import MAX_DAY_GAP
     from transforms.dedup.matcher import cluster_records
 
     table = RiskInformation.__table__
-    cols = ["risk_info_id", "title", "product_name", "brand", "model", "manufacturer", "published_date", "barcode"]
+    cols = ["risk_info_id", "title", "product_name", "brand", "model", "manufacturer", "published_date", "barcode",
+            "cluster_id"]  # fmt: skip
+    dates = pd.to_datetime(frame["published_date"], errors="coerce").dropna()
     with engine.connect() as conn:
-        stored = pd.DataFrame(conn.execute(select(*[table.c[c] for c in cols])).all(), columns=cols)
-    combined = pd.concat([stored[~stored["risk_info_id"].isin(frame["risk_info_id"])], frame[cols]], ignore_index=True)
+        stmt = select(*[table.c[c] for c in cols])
+        if not dates.empty:
+            gap = dt.timedelta(days=int(MAX_DAY_GAP) + 1)
+            low, high = dates.min().date() - gap, dates.max().date() + gap
+            near = table.c.published_date.between(low, high) | table.c.published_date.is_(None)
+            touched = select(table.c.cluster_id).where(near, table.c.cluster_id.is_not(None))
+            stmt = stmt.where(near | table.c.cluster_id.in_(touched))
+        stored = pd.DataFrame(conn.execute(stmt).all(), columns=cols)
+    stored = stored[~stored["risk_info_id"].isin(frame["risk_info_id"])]
+    combined = pd.concat([stored[cols[:-1]], frame[cols[:-1]]], ignore_index=True)
     combined = combined.rename(columns={"risk_info_id": "id"})
-    clusters = cluster_records(combined)
-    return pd.Series(clusters.to_numpy(), index=combined["id"]).astype(str)
+    clusters = pd.Series(cluster_records(combined).to_numpy(), index=combined["id"]).astype(str)
+    previous = pd.Series(stored["cluster_id"].to_numpy(), index=stored["risk_info_id"])
+    changed_stored = previous.index[previous.ne(clusters.reindex(previous.index)).to_numpy()]
+    return clusters[clusters.index.isin(frame["risk_info_id"]) | clusters.index.isin(changed_stored)]
 
 
 def _entities(frame: pd.DataFrame, parties: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
@@ -222,9 +265,11 @@ def enrich_risk_information(
         facts, parties, identifiers = _children(conn, frame["risk_info_id"].tolist())
     frame = normalise(frame, facts, parties)
     frame = classify(frame, model_dir)
+    other_clusters: dict[str, str] = {}
     if with_dedup:
         clusters = deduplicate(engine, frame)
         frame["cluster_id"] = frame["risk_info_id"].map(clusters)
+        other_clusters = clusters[~clusters.index.isin(frame["risk_info_id"])].to_dict()
     entities = _entities(frame, parties)
     updates = _update_rows(frame, run_at)
     table = RiskInformation.__table__
@@ -260,6 +305,11 @@ def enrich_risk_information(
         upsert(conn, Shop.__table__, list(entities["shop"]), ["shop_id"], update_columns=())
         for start in range(0, len(updates), batch_size):
             conn.execute(stmt, updates[start : start + batch_size])
+        if other_clusters:  # stored rows whose cluster grew or merged with a new row's
+            cluster_stmt = (
+                update(table).where(table.c.risk_info_id == bindparam("b_id")).values(cluster_id=bindparam("b_cluster"))
+            )
+            conn.execute(cluster_stmt, [{"b_id": k, "b_cluster": v} for k, v in other_clusters.items()])
         if id_checks:
             conn.execute(id_stmt, id_checks)
     summary = {
@@ -267,6 +317,7 @@ def enrich_risk_information(
         "classified_by_model": int((frame["category_label_source"] == "model").sum()),
         "needs_review": int(frame["needs_review"].fillna(False).astype(bool).sum()),
         "clusters": int(frame["cluster_id"].nunique()) if with_dedup else None,
+        "stored_rows_reclustered": len(other_clusters),
         "entities": {k: len(v) for k, v in entities.items()},
     }
     log.info("enrichment: %s", summary)
