@@ -7,6 +7,7 @@ idempotent) and each batch is one transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -122,9 +123,22 @@ def bulk_upsert(
         else "do nothing"
     )
 
+    sqlite = conn.dialect.name == "sqlite"
+
+    def encode(column: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if column in json_columns:
+            return json.dumps(value, ensure_ascii=False)
+        if sqlite and isinstance(value, dt.datetime):
+            # The text form SQLAlchemy itself writes on SQLite, so ORM reads and SQL comparisons agree.
+            return value.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        if sqlite and isinstance(value, dt.date):
+            return value.isoformat()
+        return value
+
     def values(row: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(json.dumps(row[c], ensure_ascii=False) if c in json_columns and row[c] is not None
-                     else row[c] for c in columns)  # fmt: skip
+        return tuple(encode(c, row[c]) for c in columns)
 
     dbapi = conn.connection.driver_connection
     if conn.dialect.name == "sqlite":

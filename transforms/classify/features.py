@@ -10,7 +10,6 @@ Two views of the same text are combined:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -19,12 +18,9 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from transforms import taxonomy
+from transforms.classify.lexicon import TermMatcher, head_match
 from transforms.classify.text import join_text, normalise_text
 from transforms.taxonomy.labels import contains_cjk
-
-_LATIN_TOKEN = re.compile(r"[0-9a-z\u00c0-\u024f]+")
-_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-
 
 # Catch-all buckets: their names ("other", "其他", "health risk") describe no product or defect.
 _CATCH_ALL_CODES = frozenset({"OTHER", "OTHER.UNSPECIFIED", "OTHER.GENERAL"})
@@ -65,65 +61,6 @@ class RecordText(BaseEstimator, TransformerMixin):
         else:
             pairs = (("", str(value)) for value in records)  # type: ignore[union-attr]
         return [normalise_text(join_text(title, text[: self.max_text_chars])) for title, text in pairs]
-
-
-class TermMatcher:
-    """Leftmost-longest dictionary matching of normalised terms, fast enough for every record.
-
-    Latin terms match whole words (a trailing plural ``s``/``es`` allowed); CJK terms match anywhere
-    inside a run of Chinese characters; the few mixed terms (``led灯具``) are found by plain search.
-    """
-
-    def __init__(self, terms: dict[str, int]):
-        self.latin: dict[tuple[str, ...], int] = {}
-        self.cjk: dict[str, int] = {}
-        self.mixed: dict[str, int] = {}
-        for term, value in terms.items():
-            if not contains_cjk(term):
-                self.latin.setdefault(tuple(_LATIN_TOKEN.findall(term)), value)
-            elif _LATIN_TOKEN.search(term):
-                self.mixed.setdefault(term, value)
-            else:
-                self.cjk.setdefault(term, value)
-        self.latin.pop((), None)
-        self.max_latin = max((len(k) for k in self.latin), default=0)
-        self.max_cjk = max((len(k) for k in self.cjk), default=0)
-
-    def find(self, text: str) -> list[int]:
-        """Values of all non-overlapping term occurrences, scanning left to right, longest first."""
-        found = [value for term, value in self.mixed.items() if term in text]
-        tokens = _LATIN_TOKEN.findall(text)
-        i = 0
-        while i < len(tokens):
-            for length in range(min(self.max_latin, len(tokens) - i), 0, -1):
-                value = self._latin_value(tokens[i : i + length])
-                if value is not None:
-                    found.append(value)
-                    i += length
-                    break
-            else:
-                i += 1
-        for run in _CJK_RUN.findall(text):
-            i = 0
-            while i < len(run):
-                for length in range(min(self.max_cjk, len(run) - i), 0, -1):
-                    value = self.cjk.get(run[i : i + length])
-                    if value is not None:
-                        found.append(value)
-                        i += length
-                        break
-                else:
-                    i += 1
-        return found
-
-    def _latin_value(self, words: list[str]) -> int | None:
-        value = self.latin.get(tuple(words))
-        if value is None and words[-1].endswith("s"):
-            stem = words[:-1]
-            value = self.latin.get((*stem, words[-1][:-1]))
-            if value is None and words[-1].endswith("es"):
-                value = self.latin.get((*stem, words[-1][:-2]))
-        return value
 
 
 class LexiconHits(BaseEstimator, TransformerMixin):
@@ -171,3 +108,23 @@ class LexiconHits(BaseEstimator, TransformerMixin):
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         return np.array([f"lexicon_{code}" for code in self.codes_], dtype=object)
+
+
+class HeadTerm(LexiconHits):
+    """One-hot top-level code of the record's head product term (see ``lexicon.head_match``)."""
+
+    def transform(self, texts: Iterable[str]) -> sparse.csr_matrix:
+        matcher = getattr(self, "_matcher", None)
+        if matcher is None:
+            matcher = self._matcher = TermMatcher(dict(self.terms_))
+        texts = list(texts)
+        rows, cols = [], []
+        for row, text in enumerate(texts):
+            head = head_match(matcher, text)
+            if head is not None:
+                rows.append(row)
+                cols.append(head.value)
+        return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(texts), len(self.codes_)))
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        return np.array([f"head_{code}" for code in self.codes_], dtype=object)

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, select, text
 
-from ecmon.db import get_engine, upsert
+from ecmon.db import bulk_upsert, get_engine
 from sql.models import Quarantine, RawDocument, RiskFact, RiskIdentifier, RiskInformation, RiskParty, RiskProduct
 from transforms.risk_information.mapping import MappedRecord, Mapper, MappingError, complete_risk_row
 
@@ -80,9 +80,7 @@ def _write_batch(conn: Any, mapped: list[MappedRecord]) -> None:
     rows = [complete_risk_row(m.risk) for m in mapped]
     # A remapped record keeps its cluster until enrichment recomputes it (enriched_at is reset).
     kept = {"risk_info_id", "cluster_id"}
-    upsert(
-        conn, RiskInformation.__table__, rows, ["risk_info_id"], update_columns=[c for c in rows[0] if c not in kept]
-    )
+    bulk_upsert(conn, RiskInformation.__table__, rows, ["risk_info_id"], [c for c in rows[0] if c not in kept])
     for table in CHILD_TABLES:
         conn.execute(delete(table).where(table.c.risk_info_id.in_(ids)))
     for table, rows in (
