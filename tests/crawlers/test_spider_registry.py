@@ -61,3 +61,9 @@ def test_bad_spider_argument_is_refused_with_its_name() -> None:
         CpscRecallsSpider(since="last tuesday")
     with pytest.raises(ValueError, match="base_url"):
         CpscRecallsSpider(base_url="ftp://example.org")
+
+
+def test_scrapy_check_passes() -> None:
+    completed = subprocess.run([sys.executable, "-m", "scrapy", "check"], cwd=PROJECT_ROOT, capture_output=True,
+                               text=True, check=False)  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-2000:]
