@@ -30,7 +30,7 @@ import json
 from typing import Any
 
 from transforms.normalise import region_code, retailer_names
-from transforms.risk_information.heimao_tousu import full_risk_row, product_phrase, split_list
+from transforms.risk_information.heimao_tousu import product_phrase, split_list
 from transforms.risk_information.mapping import MappedRecord, MappingError, clean_text, iso_date, risk_info_id
 
 SOURCE = "complaints_12315"
@@ -130,4 +130,4 @@ def map_document(doc: dict[str, Any]) -> MappedRecord:
         else []
     )
     facts = [{"risk_info_id": rid, "kind": "appeal", "seq": i, "text": a, "url": None} for i, a in enumerate(appeals)]
-    return MappedRecord(risk=full_risk_row(risk), products=products, parties=parties, facts=facts)
+    return MappedRecord(risk=risk, products=products, parties=parties, facts=facts)

@@ -90,27 +90,6 @@ def _trim_phrase(phrase: str) -> str | None:
 
 
 # -- mapping -------------------------------------------------------------------------------------
-# Columns the loader or later steps own: never sent, so re-mapping a record cannot reset them.
-NOT_MAPPED = {"document_id", "mapped_at", "cluster_id", "needs_review"}
-
-
-def full_risk_row(risk: dict[str, Any]) -> dict[str, Any]:
-    """``risk`` with every other stg_risk_information column present (None, False or {} when not given).
-
-    The loader upserts the rows of many sources in one multi-row INSERT whose column list comes from
-    the first row, so every mapper must send the same columns.
-    """
-    from sql.models import RiskInformation
-
-    row: dict[str, Any] = {}
-    for column in RiskInformation.__table__.columns:
-        if column.name not in NOT_MAPPED:
-            default = False if column.name.startswith("for_") else ({} if column.name == "attributes" else None)
-            row[column.name] = risk.get(column.name, default)
-    unknown = set(risk) - set(row)
-    if unknown:
-        raise ValueError(f"not stg_risk_information columns: {sorted(unknown)}")
-    return row
 
 
 def strip_html(value: Any) -> str | None:
@@ -223,7 +202,7 @@ def map_complaint(item: dict[str, Any]) -> MappedRecord:
     )
     facts = [{"risk_info_id": rid, "kind": "appeal", "seq": i, "text": a, "url": None} for i, a in enumerate(appeals)]
     facts += [{"risk_info_id": rid, "kind": "issue", "seq": i, "text": s, "url": None} for i, s in enumerate(issues)]
-    return MappedRecord(risk=full_risk_row(risk), products=products, parties=parties, facts=facts)
+    return MappedRecord(risk=risk, products=products, parties=parties, facts=facts)
 
 
 def map_document(doc: dict[str, Any]) -> MappedRecord:

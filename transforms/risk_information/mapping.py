@@ -79,4 +79,7 @@ def complete_risk_row(risk: dict[str, Any]) -> dict[str, Any]:
     defaults: dict[str, Any] = dict.fromkeys(RiskInformation.__table__.columns.keys())
     defaults.update(dict.fromkeys(SPECIAL_POPULATION_COLUMNS.values(), False))
     defaults.update(needs_review=False, attributes={})
+    unknown = set(risk) - set(defaults)
+    if unknown:
+        raise MappingError(f"not stg_risk_information columns: {sorted(unknown)}")
     return {**defaults, **{k: v for k, v in risk.items() if v is not None or k not in defaults or defaults[k] is None}}

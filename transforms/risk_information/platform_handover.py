@@ -27,7 +27,7 @@ from typing import Any
 
 from transforms.normalise import normalise_gtin
 from transforms.risk_information.complaints_12315 import canonical_platform, read_fields
-from transforms.risk_information.heimao_tousu import full_risk_row, split_list
+from transforms.risk_information.heimao_tousu import split_list
 from transforms.risk_information.mapping import MappedRecord, MappingError, clean_text, iso_date, risk_info_id
 
 SOURCE = "platform_handover"
@@ -113,6 +113,4 @@ def map_document(doc: dict[str, Any]) -> MappedRecord:
         else []
     )
     facts = [{"risk_info_id": rid, "kind": "hazard", "seq": i, "text": t, "url": None} for i, t in enumerate(failed)]
-    return MappedRecord(
-        risk=full_risk_row(risk), products=products, parties=parties, facts=facts, identifiers=identifiers
-    )
+    return MappedRecord(risk=risk, products=products, parties=parties, facts=facts, identifiers=identifiers)
