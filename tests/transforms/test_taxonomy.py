@@ -10,6 +10,7 @@ import pytest
 
 from transforms import taxonomy
 from transforms.taxonomy.crosswalk import build_index
+from transforms.taxonomy.labels import contains_cjk
 from transforms.taxonomy.tree import read_tree
 
 pytestmark = pytest.mark.unit
@@ -162,6 +163,21 @@ def test_bad_crosswalk_row_names_row_and_field(tmp_path):
         ("cn_spotcheck", "机动车辆制动液", "VEHI"),
         ("lebensmittelwarnung", "Lebensmittel", "FOOD"),
         ("openfda", "Devices", "OTHER"),
+        # names and synonyms of the rare classes, in zh, en and de (taxonomy keywords of any scheme)
+        ("cn_spotcheck", "复合肥料", "AGRI"),
+        ("cn_spotcheck", "农药", "AGRI"),
+        ("cn_spotcheck", "农膜", "AGRI"),
+        ("safety_gate", "Dünger", "AGRI"),
+        ("cn_spotcheck", "电线电缆", "BUILD"),
+        ("cn_spotcheck", "瓷砖", "BUILD"),
+        ("safety_gate", "Fliesenkleber", "BUILD"),
+        ("cn_spotcheck", "灭火器", "SAFETY"),
+        ("cn_spotcheck", "安全帽", "SAFETY"),
+        ("safety_gate", "Rauchmelder", "SAFETY"),
+        ("cn_spotcheck", "牙膏", "COSM"),
+        ("lebensmittelwarnung", "Kosmetik", "COSM"),
+        ("cn_spotcheck", "一次性纸杯", "FCM"),
+        ("openfda", "Topical Anesthetic Gel", "OTHER"),
     ],
 )
 def test_category_crosswalk(scheme, label, top):
@@ -208,11 +224,36 @@ def test_category_crosswalk(scheme, label, top):
         ("openfda", "Possible Salmonella Health Risk", "MICROBIO"),
         ("lebensmittelwarnung", "Nachweis von Salmonellen", "MICROBIO"),
         ("lebensmittelwarnung", "Fremdkörper aus Hartplastik", "MECHANICAL"),
+        ("lebensmittelwarnung", "Es kann nicht ausgeschlossen werden, dass Noroviren enthalten sind.", "MICROBIO"),
+        ("lebensmittelwarnung", "erhöhter THC-Gehalt", "CHEMICAL"),
+        ("lebensmittelwarnung", "Erstickungsgefahr aufgrund der Zusatzstoffe", "CHOKING"),
+        # adding synonyms must not let a long generic word outrank the hazard a recall names
+        ("cpsc", "Recalled Due to Risk of Serious Injury or Death from Battery Ingestion", "CHOKING"),
+        ("cpsc", "The component can malfunction, overheat and cause a fire.", "FIRE"),
     ],
 )
 def test_hazard_crosswalk(scheme, label, top):
     code = taxonomy.crosswalk_hazard(scheme, label)
     assert code is not None and taxonomy.top_level(code) == top, code
+
+
+def test_rare_and_catalogue_kinds_have_synonyms_in_several_languages():
+    """Every second-level kind is reachable by more than its name; the rare classes in zh, en and de."""
+    kinds = taxonomy.load_product_kinds()
+    second = kinds[(kinds["level"] == 1) & (kinds["code"] != "OTHER.UNSPECIFIED")]  # the catch-all has no vocabulary
+    thin = second.loc[second["synonyms"].map(len) < 4, "code"].tolist()
+    assert thin == [], f"kinds with fewer than 4 synonyms: {thin}"
+    german = {
+        "AGRI.FERTILISER": "Dünger",
+        "BUILD.PAINT": "Wandfarbe",
+        "SAFETY.EXTINGUISHER": "Feuerlöscher",
+        "SAFETY.ALARM": "Rauchmelder",
+        "COSM.ORAL": "Zahnpasta",
+        "FCM.TABLEWARE": "Geschirr",
+    }
+    for code, german_term in german.items():
+        terms = set(kinds.loc[kinds["code"] == code, "synonyms"].iloc[0])
+        assert german_term in terms and any(contains_cjk(t) for t in terms) and any(t.isascii() for t in terms), code
 
 
 def test_crosswalk_edge_cases():

@@ -1,4 +1,4 @@
-"""Text classifiers for the top-level product category and hazard of a record (zh and en), 5.3.1.
+"""Text classifiers for the top-level product category and hazard of a record (zh, en and de), 5.3.1.
 
 Use ``predict_frame`` / ``classify_with_source_labels`` from the pipeline; the command-line entry
 points are in ``transforms.classify.cli``. Training is in ``train``, prediction in ``predict``.

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from transforms.classify.dataset import default_realdata_dir, lexicon_records, load_real_records
-from transforms.classify.evaluate import classification_figures, format_figures, held_out_predictions
+from transforms.classify.evaluate import classification_figures, format_figures, held_out_predictions, review_figures
 from transforms.classify.model import TARGETS
 from transforms.classify.predict import DEFAULT_REVIEW_THRESHOLD, classify_with_source_labels, load_pipeline
 from transforms.classify.train import MODEL_DIR, train_models
@@ -150,8 +150,13 @@ def evaluate_command(argv: list[str]) -> int:
         records, _ = load_real_records(realdata)
         for target in TARGETS:
             labelled = records[records[target].notna()]
-            predicted, _ = held_out_predictions(labelled, lexicon_records(target), target, args.folds)
-            print(format_figures(target, classification_figures(labelled[target], predicted)) + "\n")
+            held_out = held_out_predictions(labelled, lexicon_records(target), target, args.folds)
+            figures = classification_figures(labelled[target], held_out.predictions)
+            figures["review"] = review_figures(
+                labelled[target], held_out.predictions, held_out.confidence, DEFAULT_REVIEW_THRESHOLD
+            )
+            figures["blend_weights_per_fold"] = held_out.blend_weights
+            print(format_figures(target, figures) + "\n")
         return 0
 
     report_path = args.model_dir / "evaluation.json"
@@ -159,6 +164,8 @@ def evaluate_command(argv: list[str]) -> int:
         print(f"error: no evaluation at {report_path}; run `ecmon train-classifier`", file=sys.stderr)
         return 2
     report = json.loads(report_path.read_text(encoding="utf-8"))
+    notes = args.model_dir / "evaluation.md"
+    print(f"held-out evaluation saved with the model (whole source files held out); caveats in {notes}\n")
     for target in TARGETS:
         figures = report[target]
         print(format_figures(target, figures))

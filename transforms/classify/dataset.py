@@ -122,7 +122,7 @@ def load_real_records(realdata_dir: Path) -> tuple[pd.DataFrame, list[FileSnapsh
 
 
 def lexicon_records(target: str) -> pd.DataFrame:
-    """One training row per name or synonym of each code (zh and en), labelled with its top code."""
+    """One training row per name or synonym of each code (zh, en, de), labelled with its top code."""
     source = "product_kinds.csv" if target == "category" else "hazards.csv"
     rows = [
         {"group": LEXICON_GROUP_PREFIX + source, "title": term, "text": "", f"{target}_code": code, target: top}

@@ -4,13 +4,15 @@ A file is one query result, feed snapshot or published table; records inside it 
 a publisher's wording and often a template. Splitting records at random would let the model recognise
 the template instead of the product, so folds are made of whole files (``StratifiedGroupKFold``), and
 every real record is predicted exactly once by a model that never saw its file. The taxonomy lexicon
-rows are added to every training fold and never scored.
+rows are added to every training fold and never scored. The blend inside each fold model fits its
+weights on a further split of that fold's training files (nested), so no held-out file informs them.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -22,24 +24,54 @@ from transforms.classify.model import build_pipeline
 MODEL_INPUT_COLUMNS = ["title", "text"]
 
 
+@dataclass
+class HeldOut:
+    """Out-of-fold results: predicted code and its confidence per record, fold of each file, blend weights."""
+
+    predictions: pd.Series
+    confidence: pd.Series
+    fold_of_file: dict[str, int]
+    blend_weights: list[dict[str, float]]
+
+
 def held_out_predictions(
     records: pd.DataFrame, lexicon: pd.DataFrame, target: str, n_splits: int = 5, random_state: int = 0
-) -> tuple[pd.Series, dict[str, int]]:
-    """Out-of-fold predictions for every labelled record, and the fold each source file was held out in."""
+) -> HeldOut:
+    """Predict every labelled record once, by a model trained without the record's source file."""
     labelled = records[records[target].notna()]
     labels = labelled[target].to_numpy()
     groups = labelled["group"].to_numpy()
-    predictions = pd.Series(index=labelled.index, dtype=object)
-    fold_of_file: dict[str, int] = {}
+    result = HeldOut(
+        pd.Series(index=labelled.index, dtype=object), pd.Series(index=labelled.index, dtype=float), {}, []
+    )
     splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
-    for fold, (train_rows, test_rows) in enumerate(splitter.split(labelled, labels, groups)):
+    with warnings.catch_warnings():
+        # A class held by fewer files than folds (AGRI: one file) cannot be in every fold; that is expected.
+        warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+        folds = list(splitter.split(labelled, labels, groups))
+    for fold, (train_rows, test_rows) in enumerate(folds):
         train = pd.concat([labelled.iloc[train_rows], lexicon], ignore_index=True)
         pipeline = build_pipeline(target, random_state)
-        pipeline.fit(train[MODEL_INPUT_COLUMNS], train[target].to_numpy())
+        pipeline.fit(train[MODEL_INPUT_COLUMNS], train[target].to_numpy(), groups=train["group"].to_numpy())
         held_out = labelled.iloc[test_rows]
-        predictions.loc[held_out.index] = pipeline.predict(held_out[MODEL_INPUT_COLUMNS])
-        fold_of_file.update(dict.fromkeys(held_out["group"].unique(), fold))
-    return predictions, fold_of_file
+        probabilities = pipeline.predict_proba(held_out[MODEL_INPUT_COLUMNS])
+        result.predictions.loc[held_out.index] = pipeline.classes_[probabilities.argmax(axis=1)]
+        result.confidence.loc[held_out.index] = probabilities.max(axis=1)
+        result.fold_of_file.update(dict.fromkeys(held_out["group"].unique(), fold))
+        result.blend_weights.append(pipeline.blend_weights())
+    return result
+
+
+def review_figures(y_true: Sequence[str], y_pred: Sequence[str], confidence: Sequence[float], threshold: float) -> dict:
+    """How the review threshold splits the held-out predictions: share flagged and accuracy on each side."""
+    correct = np.asarray(y_true, dtype=object) == np.asarray(y_pred, dtype=object)
+    flagged = np.asarray(confidence, dtype=float) < threshold
+    return {
+        "threshold": threshold,
+        "flagged_share": round(float(flagged.mean()), 4) if len(flagged) else None,
+        "accuracy_flagged": round(float(correct[flagged].mean()), 4) if flagged.any() else None,
+        "accuracy_not_flagged": round(float(correct[~flagged].mean()), 4) if (~flagged).any() else None,
+    }
 
 
 def classification_figures(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, object]:
@@ -108,4 +140,18 @@ def format_figures(target: str, figures: dict[str, object]) -> str:
     lines.append(" " * 12 + "".join(f"{label[:6]:>7}" for label in labels))
     for label, row in zip(labels, matrix["matrix"], strict=True):  # type: ignore[index]
         lines.append(f"{label:<12}" + "".join(f"{value:>7}" for value in row))
+    review = figures.get("review")
+    if review:
+        lines.append(
+            f"review threshold {review['threshold']}: {review['flagged_share']} of records flagged; accuracy "
+            f"{review['accuracy_not_flagged']} on the rest, {review['accuracy_flagged']} on the flagged"
+        )
+    files = figures.get("source_files_per_class")
+    if files:
+        lines.append("source files per class: " + ", ".join(f"{k} {v}" for k, v in files.items()))
+    weights = figures.get("blend_weights_per_fold")
+    if weights:
+        lines.append(
+            "blend weights per fold: " + "; ".join(", ".join(f"{k} {v}" for k, v in w.items()) for w in weights)
+        )
     return "\n".join(lines)

@@ -1,11 +1,15 @@
 """Feature steps of the classification pipelines (importable, so saved pipelines can be loaded).
 
-Two views of the same text are combined:
+Three views of the same text are combined:
 
-- character n-grams (TF-IDF) learn wording from the labelled records, in any language;
+- character n-grams (TF-IDF) learn wording from the labelled records, in any language (zh characters,
+  en/de words and German compounds alike);
 - lexicon hits: how often the taxonomy's own names and synonyms of each top-level code occur
-  (``婴儿推车``/``stroller`` → CHILD). Records of a product kind never seen in training still name the
-  product, so this view is what lets the model generalise to new kinds and new sources.
+  (``婴儿推车``/``stroller``/``Kinderwagen`` → CHILD), in the whole text or only in the product phrase;
+- head term: the top-level code of the product phrase's head ("power tool *battery chargers*" → ELEC).
+
+Records of a product kind never seen in training still name the product, so the two keyword views are
+what lets the classifier generalise to new kinds and new sources (see ``blend``).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from transforms import taxonomy
-from transforms.classify.lexicon import TermMatcher, head_match
+from transforms.classify.lexicon import TermMatcher, head_match, looks_german, product_phrases
 from transforms.classify.text import join_text, normalise_text
 from transforms.taxonomy.labels import contains_cjk
 
@@ -66,12 +70,16 @@ class RecordText(BaseEstimator, TransformerMixin):
 class LexiconHits(BaseEstimator, TransformerMixin):
     """Per top-level code, ``1 - 0.5**n`` where n counts taxonomy terms of that code found in the text.
 
-    ``target`` is ``"category"`` (product kinds) or ``"hazard"``. The term list is copied from the
-    taxonomy at fit time, so a saved model keeps the lexicon it was trained with.
+    ``target`` is ``"category"`` (product kinds) or ``"hazard"``. ``scope`` is ``"text"`` (the whole
+    record) or ``"phrase"`` (only the phrase naming the product, see ``lexicon.product_phrases``: a food
+    recall's "8 oz plastic cup & lid" or a hazard statement's "pesticide residue" then do not count as
+    product evidence). The term list is copied from the taxonomy at fit time, so a saved model keeps the
+    lexicon it was trained with.
     """
 
-    def __init__(self, target: str = "category"):
+    def __init__(self, target: str = "category", scope: str = "text"):
         self.target = target
+        self.scope = scope
 
     def fit(self, texts: Iterable[str], y: object = None) -> LexiconHits:
         self.codes_ = list(taxonomy.PRODUCT_TOP_CODES if self.target == "category" else taxonomy.HAZARD_TOP_CODES)
@@ -85,14 +93,21 @@ class LexiconHits(BaseEstimator, TransformerMixin):
         self.terms_ = sorted(terms.items())
         return self
 
-    def transform(self, texts: Iterable[str]) -> sparse.csr_matrix:
+    def matcher(self) -> TermMatcher:
         matcher = getattr(self, "_matcher", None)
         if matcher is None:
             matcher = self._matcher = TermMatcher(dict(self.terms_))
+        return matcher
+
+    def transform(self, texts: Iterable[str]) -> sparse.csr_matrix:
+        if self.scope not in ("text", "phrase"):
+            raise ValueError(f"scope must be 'text' or 'phrase', not {self.scope!r}")
+        matcher = self.matcher()
         texts = list(texts)
         rows, cols = [], []
         for row, text in enumerate(texts):
-            for column in matcher.find(text):
+            scoped = product_phrases(text)[1] if self.scope == "phrase" else text
+            for column in matcher.find(scoped, compounds=looks_german(text)):
                 rows.append(row)
                 cols.append(column)
         counts = sparse.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(texts), len(self.codes_))).tocsr()
@@ -111,12 +126,11 @@ class LexiconHits(BaseEstimator, TransformerMixin):
 
 
 class HeadTerm(LexiconHits):
-    """One-hot top-level code of the record's head product term (see ``lexicon.head_match``)."""
+    """One-hot top-level code of the record's head product term (see ``lexicon.head_match``); all zero
+    when the product phrase names no taxonomy term. ``scope`` is not used."""
 
     def transform(self, texts: Iterable[str]) -> sparse.csr_matrix:
-        matcher = getattr(self, "_matcher", None)
-        if matcher is None:
-            matcher = self._matcher = TermMatcher(dict(self.terms_))
+        matcher = self.matcher()
         texts = list(texts)
         rows, cols = [], []
         for row, text in enumerate(texts):

@@ -14,19 +14,19 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
-from sklearn.pipeline import Pipeline
 
 from transforms import taxonomy
-from transforms.classify.model import TARGETS
+from transforms.classify.blend import KeywordBlendClassifier
+from transforms.classify.model import DEFAULT_REVIEW_THRESHOLD, TARGETS
 from transforms.classify.train import MODEL_DIR, model_file
 
-DEFAULT_REVIEW_THRESHOLD = 0.6
+__all__ = ["DEFAULT_REVIEW_THRESHOLD", "classify_with_source_labels", "load_pipeline", "predict_frame"]
 _SOURCE_LABEL_COLUMNS = {"category": "source_category_label", "hazard": "source_hazard_label"}
 _CROSSWALKS = {"category": taxonomy.crosswalk_category, "hazard": taxonomy.crosswalk_hazard}
 
 
 @cache
-def load_pipeline(model_dir: Path, target: str) -> Pipeline:
+def load_pipeline(model_dir: Path, target: str) -> KeywordBlendClassifier:
     path = model_file(model_dir, target)
     if not path.exists():
         raise FileNotFoundError(f"no {target} model at {path}; run `ecmon train-classifier` first")
@@ -51,7 +51,8 @@ def predict_frame(
     ``category_source``/``hazard_source`` (``"model"``) and ``needs_review``.
 
     Reads the optional columns ``title`` and ``text``; codes are top-level (shared/taxonomy/README.md).
-    A ``lang`` column is not needed: character n-grams and the bilingual lexicon serve zh and en alike.
+    A ``lang`` column is not needed: character n-grams and the zh/en/de taxonomy lexicon serve all three.
+    Confidences are the blend's calibrated probabilities (see ``blend``).
     """
     directory = Path(model_dir) if model_dir is not None else MODEL_DIR
     result = frame.copy()
