@@ -88,9 +88,10 @@ def run_crawl(
 
     settings = get_settings()
     mode = mode or settings.crawl_mode
-    spider_cls = spider_classes().get(source)
+    spiders = spider_classes()
+    spider_cls = spiders.get(source)
     if spider_cls is None:
-        raise KeyError(f"unknown source {source!r}; known: {sorted(spider_classes())}")
+        raise KeyError(f"unknown source {source!r}; known: {sorted(spiders)}")
     args = {"crawl_id": crawl_id, **(extra_args or {})}
     if since:
         args["since"] = since.isoformat()

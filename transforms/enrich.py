@@ -300,9 +300,9 @@ def enrich_risk_information(
             (Manufacturer, entities["manufacturer"], "match_key"),
             (Brand, entities["brand"], "match_key"),
             (Platform, entities["platform"], "platform_id"),
+            (Shop, entities["shop"], "shop_id"),  # after Platform: shops reference it
         ):
             upsert(conn, model.__table__, rows, [key], update_columns=())
-        upsert(conn, Shop.__table__, list(entities["shop"]), ["shop_id"], update_columns=())
         for start in range(0, len(updates), batch_size):
             conn.execute(stmt, updates[start : start + batch_size])
         if other_clusters:  # stored rows whose cluster grew or merged with a new row's
