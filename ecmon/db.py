@@ -108,34 +108,18 @@ def bulk_upsert(
     """
     if not rows:
         return 0
-    import json
-
     keys = list(key_columns)
     columns = list(rows[0])
     if update_columns is None:
         update_columns = [c for c in columns if c not in keys]
     update_columns = list(update_columns)
-    json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"} & set(columns)
     quoted = ", ".join(f'"{c}"' for c in columns)
     conflict = f"on conflict ({', '.join(keys)}) " + (
         "do update set " + ", ".join(f'"{c}" = excluded."{c}"' for c in update_columns)
         if update_columns
         else "do nothing"
     )
-
-    sqlite = conn.dialect.name == "sqlite"
-
-    def encode(column: str, value: Any) -> Any:
-        if value is None:
-            return None
-        if column in json_columns:
-            return json.dumps(value, ensure_ascii=False)
-        if sqlite and isinstance(value, dt.datetime):
-            # The text form SQLAlchemy itself writes on SQLite, so ORM reads and SQL comparisons agree.
-            return value.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-        if sqlite and isinstance(value, dt.date):
-            return value.isoformat()
-        return value
+    encode = _value_encoder(conn, table, columns)
 
     def values(row: Mapping[str, Any]) -> tuple[Any, ...]:
         return tuple(encode(c, row[c]) for c in columns)
@@ -189,3 +173,89 @@ def bulk_upsert(
     else:
         raise NotImplementedError(f"bulk_upsert: dialect {conn.dialect.name!r} is not supported")
     return len(rows)
+
+
+def _value_encoder(conn: Connection, table: Table, columns: Iterable[str]) -> Any:
+    """``encode(column, value)`` → the DB-API value SQLAlchemy itself would bind for ``table.column``."""
+    import json
+
+    json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"} & set(columns)
+    sqlite = conn.dialect.name == "sqlite"
+
+    def encode(column: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if column in json_columns:
+            return json.dumps(value, ensure_ascii=False)
+        if sqlite and isinstance(value, dt.datetime):
+            # The text form SQLAlchemy itself writes on SQLite, so ORM reads and SQL comparisons agree.
+            return value.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        if sqlite and isinstance(value, dt.date):
+            return value.isoformat()
+        return value
+
+    return encode
+
+
+def bulk_update(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]], key_columns: Sequence[str]
+) -> int:
+    """Update existing rows through each engine's bulk path, in the caller's transaction.
+
+    ``rows`` are tuples in the order of ``columns``, which must include ``key_columns``; rows whose key is
+    absent change nothing. SQLite: one prepared ``UPDATE`` run with DB-API ``executemany``. PostgreSQL:
+    ``COPY`` into a temporary table, then one ``UPDATE … FROM``. Returns the number of rows sent.
+    """
+    columns, keys = list(columns), list(key_columns)
+    missing = set(keys) - set(columns)
+    if missing:
+        raise ValueError(f"bulk_update of {table.name}: key columns {sorted(missing)} are not among the columns")
+    assigned = [c for c in columns if c not in keys]
+    encode = _value_encoder(conn, table, columns)
+    encoded = (tuple(encode(c, v) for c, v in zip(columns, row, strict=True)) for row in rows)
+    dbapi = conn.connection.driver_connection
+    sent = 0
+    if conn.dialect.name == "sqlite":
+        positions = [columns.index(c) for c in (*assigned, *keys)]
+        assignments = ", ".join(f'"{c}" = ?' for c in assigned)
+        condition = " and ".join(f'"{k}" = ?' for k in keys)
+        cursor = dbapi.cursor()
+        try:
+            for chunk in _chunks(encoded, 50_000):
+                cursor.executemany(
+                    f"update {table.name} set {assignments} where {condition}",
+                    [tuple(row[p] for p in positions) for row in chunk],
+                )
+                sent += len(chunk)
+        finally:
+            cursor.close()
+    elif conn.dialect.name == "postgresql":
+        staging = f"tmp_update_{table.name}"
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        with dbapi.cursor() as cursor:
+            cursor.execute(
+                f"create temp table if not exists {staging} as select {quoted} from {table.name} with no data"
+            )
+            cursor.execute(f"truncate {staging}")
+            with cursor.copy(f"copy {staging} ({quoted}) from stdin") as copy:
+                for row in encoded:
+                    copy.write_row(row)
+                    sent += 1
+            assignments = ", ".join(f'"{c}" = s."{c}"' for c in assigned)
+            condition = " and ".join(f't."{k}" = s."{k}"' for k in keys)
+            cursor.execute(f"update {table.name} as t set {assignments} from {staging} as s where {condition}")
+            cursor.execute(f"drop table {staging}")
+    else:
+        raise NotImplementedError(f"bulk_update: dialect {conn.dialect.name!r} is not supported")
+    return sent
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -12,8 +12,9 @@ For every row not yet enriched since it was (re)mapped:
 3. **deduplicate** — rows are clustered with the rows they could duplicate (see
    :mod:`transforms.dedup`); ``cluster_id`` links every report of the same event.
 
-Writes are batched executemany UPDATEs in one transaction per batch, keyed on ``risk_info_id``;
-rerunning gives the same contents (idempotent), and only changed rows are touched.
+Writes go through each engine's bulk path (``ecmon.db.bulk_update``) in one transaction, keyed on
+``risk_info_id``: the pending rows, plus stored rows whose cluster changed. Rerunning gives the same
+contents (idempotent).
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import time
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 
-from ecmon.db import get_engine, upsert
+from ecmon.db import bulk_update, bulk_upsert, get_engine
 from sql.models import Brand, Manufacturer, Platform, RiskFact, RiskIdentifier, RiskInformation, RiskParty, Shop
 
 log = logging.getLogger(__name__)
@@ -252,49 +254,41 @@ def enrich_risk_information(
     *,
     url: str | None = None,
     full: bool = False,
-    batch_size: int = 5000,
     model_dir: str | None = None,
     with_dedup: bool = True,
 ) -> dict[str, Any]:
     """Normalise, classify and cluster pending risk-information rows; return counts."""
     engine = get_engine(url)
+    seconds: dict[str, float] = {}  # per step, in the summary: where a slow run spends its time
+    started = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal started
+        now = time.perf_counter()
+        seconds[step] = round(now - started, 2)
+        started = now
+
     with engine.connect() as conn:
         frame = _pending(conn, full)
         if frame.empty:
             return {"enriched": 0}
         facts, parties, identifiers = _children(conn, frame["risk_info_id"].tolist())
+    lap("read")
     frame = normalise(frame, facts, parties)
+    lap("normalise")
     frame = classify(frame, model_dir)
+    lap("classify")
     other_clusters: dict[str, str] = {}
     if with_dedup:
         clusters = deduplicate(engine, frame)
         frame["cluster_id"] = frame["risk_info_id"].map(clusters)
         other_clusters = clusters[~clusters.index.isin(frame["risk_info_id"])].to_dict()
+    lap("dedup")
     entities = _entities(frame, parties)
-    updates = _update_rows(frame, run_at)
-    table = RiskInformation.__table__
-    stmt = (
-        update(table)
-        .where(table.c.risk_info_id == bindparam("b_id"))
-        .values({c: bindparam(f"b_{c}") for c in UPDATED_COLUMNS} | {"enriched_at": bindparam("b_enriched_at")})
-    )
     from transforms.normalise.gtin import is_valid_gtin
 
-    id_checks = [
-        {"b_id": r.risk_info_id, "b_kind": r.kind, "b_value": r.value, "b_valid": is_valid_gtin(r.value)}
-        for r in identifiers.itertuples(index=False)
-        if r.kind in ("upc", "gtin")
-    ]
-    ident = RiskIdentifier.__table__
-    id_stmt = (
-        update(ident)
-        .where(
-            ident.c.risk_info_id == bindparam("b_id"),
-            ident.c.kind == bindparam("b_kind"),
-            ident.c.value == bindparam("b_value"),
-        )
-        .values(valid_check_digit=bindparam("b_valid"))
-    )
+    gtins = identifiers[identifiers["kind"].isin(["upc", "gtin"])]
+    id_checks = [(r.risk_info_id, r.kind, r.value, is_valid_gtin(r.value)) for r in gtins.itertuples(index=False)]
     with engine.begin() as conn:
         for model, rows, key in (
             (Manufacturer, entities["manufacturer"], "match_key"),
@@ -302,16 +296,16 @@ def enrich_risk_information(
             (Platform, entities["platform"], "platform_id"),
             (Shop, entities["shop"], "shop_id"),  # after Platform: shops reference it
         ):
-            upsert(conn, model.__table__, rows, [key], update_columns=())
-        for start in range(0, len(updates), batch_size):
-            conn.execute(stmt, updates[start : start + batch_size])
+            bulk_upsert(conn, model.__table__, rows, [key], update_columns=())
+        table = RiskInformation.__table__
+        columns = ["risk_info_id", *UPDATED_COLUMNS, "enriched_at"]
+        bulk_update(conn, table, columns, _update_rows(frame, run_at), ["risk_info_id"])
         if other_clusters:  # stored rows whose cluster grew or merged with a new row's
-            cluster_stmt = (
-                update(table).where(table.c.risk_info_id == bindparam("b_id")).values(cluster_id=bindparam("b_cluster"))
-            )
-            conn.execute(cluster_stmt, [{"b_id": k, "b_cluster": v} for k, v in other_clusters.items()])
+            bulk_update(conn, table, ["risk_info_id", "cluster_id"], other_clusters.items(), ["risk_info_id"])
         if id_checks:
-            conn.execute(id_stmt, id_checks)
+            ident_columns = ["risk_info_id", "kind", "value", "valid_check_digit"]
+            bulk_update(conn, RiskIdentifier.__table__, ident_columns, id_checks, ident_columns[:3])
+    lap("write")
     summary = {
         "enriched": len(frame),
         "classified_by_model": int((frame["category_label_source"] == "model").sum()),
@@ -319,6 +313,7 @@ def enrich_risk_information(
         "clusters": int(frame["cluster_id"].nunique()) if with_dedup else None,
         "stored_rows_reclustered": len(other_clusters),
         "entities": {k: len(v) for k, v in entities.items()},
+        "seconds": seconds,
     }
     log.info("enrichment: %s", summary)
     return summary
@@ -329,13 +324,10 @@ UPDATED_COLUMNS = ("country_code", "region_code", "model", "barcode", "platform"
                    "hazard_label_source", "needs_review", "cluster_id")  # fmt: skip
 
 
-def _update_rows(after: pd.DataFrame, run_at: dt.datetime) -> list[dict[str, Any]]:
-    rows = []
-    for record in after.to_dict("records"):
-        row = {"b_id": record["risk_info_id"], "b_enriched_at": run_at}
-        for column in UPDATED_COLUMNS:
-            value = record[column]
-            row[f"b_{column}"] = None if value is None or (isinstance(value, float) and value != value) else value
-        row["b_needs_review"] = bool(row["b_needs_review"])
-        rows.append(row)
-    return rows
+def _update_rows(after: pd.DataFrame, run_at: dt.datetime) -> list[tuple[Any, ...]]:
+    """(risk_info_id, *UPDATED_COLUMNS, enriched_at) per row, missing values as ``None``."""
+    values = after[["risk_info_id", *UPDATED_COLUMNS]].astype(object)
+    values = values.where(values.notna(), None)
+    values["needs_review"] = after["needs_review"].fillna(False).astype(bool).to_numpy()
+    values["enriched_at"] = run_at
+    return list(values.itertuples(index=False, name=None))

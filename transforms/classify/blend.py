@@ -105,15 +105,19 @@ class KeywordBlendClassifier(BaseEstimator, ClassifierMixin):
         return result.x
 
     def _keyword_features(self, records: object) -> list[np.ndarray]:
-        texts = self.base.named_steps["record_text"].transform(records)
+        return self._keyword_features_of(self.base.named_steps["record_text"].transform(records))
+
+    def _keyword_features_of(self, texts: list[str]) -> list[np.ndarray]:
         return [
             _dense(block.transform(texts))[:, columns]
             for (_name, block), columns in zip(self.blocks_, self.block_columns_, strict=True)
         ]
 
     def decision_function(self, records: object) -> np.ndarray:
-        model_scores = _aligned_decision(self.base_, records, self.classes_)
-        return np.stack([model_scores, *self._keyword_features(records)], axis=2) @ self.weights_
+        # The record text is built once and fed to both the model's feature steps and the keyword blocks.
+        texts = self.base_.named_steps["record_text"].transform(records)
+        model_scores = _aligned_decision(self.base_[1:], texts, self.classes_)
+        return np.stack([model_scores, *self._keyword_features_of(texts)], axis=2) @ self.weights_
 
     def predict_proba(self, records: object) -> np.ndarray:
         return softmax(self.decision_function(records), axis=1)

@@ -22,7 +22,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from transforms import taxonomy
-from transforms.classify.lexicon import TermMatcher, head_match, looks_german, product_phrases
+from transforms.classify.lexicon import TermMatcher, looks_german, product_phrases, shared_matcher
 from transforms.classify.text import join_text, normalise_text
 from transforms.taxonomy.labels import contains_cjk
 
@@ -96,7 +96,7 @@ class LexiconHits(BaseEstimator, TransformerMixin):
     def matcher(self) -> TermMatcher:
         matcher = getattr(self, "_matcher", None)
         if matcher is None:
-            matcher = self._matcher = TermMatcher(dict(self.terms_))
+            matcher = self._matcher = shared_matcher(tuple(self.terms_))
         return matcher
 
     def transform(self, texts: Iterable[str]) -> sparse.csr_matrix:
@@ -134,7 +134,7 @@ class HeadTerm(LexiconHits):
         texts = list(texts)
         rows, cols = [], []
         for row, text in enumerate(texts):
-            head = head_match(matcher, text)
+            head = matcher.head(text)
             if head is not None:
                 rows.append(row)
                 cols.append(head.value)

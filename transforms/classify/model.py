@@ -16,13 +16,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from transforms.classify.blend import KeywordBlendClassifier
 from transforms.classify.dataset import LEXICON_GROUP_PREFIX
 from transforms.classify.features import HeadTerm, LexiconHits, RecordText
+from transforms.classify.vectorizer import WordCachedTfidfVectorizer
 
 TARGETS: tuple[str, ...] = ("category", "hazard")
 # Model predictions less confident than this are flagged ``needs_review`` (5.3.1 "analyse and verify").
@@ -76,7 +76,7 @@ def build_base_pipeline(target: str, random_state: int = 0) -> Pipeline:
     views: list[tuple[str, object]] = [
         (
             "char_ngrams",
-            TfidfVectorizer(
+            WordCachedTfidfVectorizer(  # identical to TfidfVectorizer, faster to apply (see vectorizer)
                 analyzer="char_wb",
                 ngram_range=settings.char_ngram_range,
                 sublinear_tf=True,

@@ -21,6 +21,7 @@ from transforms.classify.model import DEFAULT_REVIEW_THRESHOLD, TARGETS
 from transforms.classify.train import MODEL_DIR, model_file
 
 __all__ = ["DEFAULT_REVIEW_THRESHOLD", "classify_with_source_labels", "load_pipeline", "predict_frame"]
+PREDICT_BATCH_ROWS = 20_000
 _SOURCE_LABEL_COLUMNS = {"category": "source_category_label", "hazard": "source_hazard_label"}
 _CROSSWALKS = {"category": taxonomy.crosswalk_category, "hazard": taxonomy.crosswalk_hazard}
 
@@ -63,7 +64,13 @@ def predict_frame(
             result[f"{target}_confidence"] = pd.Series(dtype=float)
         else:
             pipeline = load_pipeline(directory, target)
-            probabilities = pipeline.predict_proba(inputs)
+            # In batches: bounded memory, and the lexicon memo (lexicon.MEMO_ENTRIES) holds a whole batch.
+            probabilities = np.vstack(
+                [
+                    pipeline.predict_proba(inputs.iloc[start : start + PREDICT_BATCH_ROWS])
+                    for start in range(0, len(inputs), PREDICT_BATCH_ROWS)
+                ]
+            )
             best = probabilities.argmax(axis=1)
             result[target] = pipeline.classes_[best].astype(object)
             result[f"{target}_confidence"] = np.round(probabilities[np.arange(len(best)), best], 4)
