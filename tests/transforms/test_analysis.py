@@ -113,7 +113,7 @@ def insert_risk_rows(url: str, rows: list[dict[str, Any]]) -> None:
                     "content_type": "application/json",
                     "content_hash": digest,
                     "body": body,
-                    "published_at": row["published_date"].isoformat(),
+                    "published_at": row["published_date"].isoformat() if row["published_date"] else None,
                     "crawl_id": f"fixture:{row['source']}",
                 }
             )
@@ -232,6 +232,75 @@ def test_rerun_gives_the_same_mart_and_stable_ids(warehouse_url: str) -> None:
     assert first[("CHILD", "CHOKING", "national")]["analysis_id"] == analysis_id(
         period, "CHILD", "CHOKING", "national"
     ) == expected  # fmt: skip
+
+
+def test_one_event_through_two_channels_regions_platforms_and_firm_roles(warehouse_url: str) -> None:
+    """Grouping edge cases: a cluster reported through two channels from two regions and two platforms, one firm
+    named as manufacturer in one record and (spelt differently) as shop in the other, undated records counted
+    on the day they were mapped, and a product × hazard seen only in the previous period."""
+    from transforms.analysis.results import analyse_risk_information
+    from transforms.analysis.rules import load_analysis_rules
+
+    kettle = {
+        "category_code": "ELEC",
+        "subcategory_code": "ELEC.KETTLE",
+        "hazard_code": "LABELLING",
+        "cluster_id": "cluster-kettle",
+    }
+    undated = {"category_code": "ELEC", "hazard_code": "PERFORMANCE", "published_date": None}
+    rows = [
+        risk_row("samr_spotcheck", "kettle-1", "2026-02-01", region_code="440300", platform="京东",
+                 manufacturer="Acme Kettle Co.", **kettle),
+        risk_row("samr_spotcheck", "kettle-1b", "2026-02-02", region_code="440300", platform="京东", **kettle),
+        risk_row("cpsc_recalls", "kettle-2", "2026-02-03", info_type="recall", region_code="330100", platform="天猫",
+                 shop="ACME  kettle co.", **{**kettle, "subcategory_code": None}),
+        risk_row("samr_spotcheck", "undated-now", "2026-01-01", mapped_at=dt.datetime(2026, 3, 5, 12, tzinfo=dt.UTC),
+                 **undated),
+        risk_row("samr_spotcheck", "undated-before", "2026-01-01",
+                 mapped_at=dt.datetime(2025, 12, 1, 12, tzinfo=dt.UTC), **undated),
+        risk_row("samr_spotcheck", "undated-long-ago", "2026-01-01",
+                 mapped_at=dt.datetime(2025, 1, 1, 12, tzinfo=dt.UTC), **undated),
+        risk_row("samr_spotcheck", "toaster-0", "2025-11-11", category_code="ELEC", hazard_code="FIRE"),
+    ]  # fmt: skip
+    insert_risk_rows(warehouse_url, rows)
+    analyse_risk_information(END, url=warehouse_url)
+    results = _results(warehouse_url)
+
+    national = results[("ELEC", "LABELLING", "national")]
+    assert national["signal_count"] == 1  # one event …
+    assert national["signals_by_channel"] == {"a": 0, "b": 1, "c": 0, "d": 0, "e": 1}  # … counted once per channel
+    assert "Signals 1 from 3 record(s)" in national["rationale"]
+    assert national["regions"] == ["330100", "440300"] and national["platforms"] == ["京东", "天猫"]
+    assert national["evidence_ids"] == sorted(
+        _ids("kettle-1", "kettle-1b", source="samr_spotcheck") + _ids("kettle-2", source="cpsc_recalls")
+    )
+    # One firm, once as manufacturer and once as shop: firm_count is 1, so the confined-to-one-firm rule fires.
+    assert "manufacturers 1, shops 1." in national["rationale"]
+    assert "rule b_confined_to_one_firm_platform_or_region" in national["rationale"]
+    assert "firm_count=1 ≤ 1" in national["rationale"]
+    # A region or platform result holds only the records of that region or platform, with all their scopes.
+    shenzhen = results[("ELEC", "LABELLING", "region:440300")]
+    assert (shenzhen["regions"], shenzhen["platforms"]) == (["440300"], ["京东"])
+    assert shenzhen["evidence_ids"] == _ids("kettle-1", "kettle-1b", source="samr_spotcheck")
+    tmall = results[("ELEC", "LABELLING", "platform:天猫")]
+    assert (tmall["regions"], tmall["platforms"], tmall["signals_by_channel"]["e"]) == (["330100"], ["天猫"], 1)
+
+    # Undated records count on the day they were mapped: one now, one in the previous period, one too early.
+    performance = results[("ELEC", "PERFORMANCE", "national")]
+    assert performance["signal_count"] == 1 and performance["trend"] == 0.0
+    assert performance["evidence_ids"] == _ids("undated-now", source="samr_spotcheck")
+    assert "previous period 1, trend +0.00" in performance["rationale"]
+    assert ("ELEC", "FIRE", "national") not in results  # signals in the previous period only give no result
+
+    defaults = load_analysis_rules()
+    per_kind = defaults.period.model_copy(update={"product_level": "subcategory"})
+    by_kind = defaults.model_copy(update={"period": per_kind})
+    analyse_risk_information(END, url=warehouse_url, rules=by_kind)
+    results = _results(warehouse_url)
+    assert results[("ELEC.KETTLE", "LABELLING", "national")]["evidence_ids"] == _ids(
+        "kettle-1", "kettle-1b", source="samr_spotcheck"
+    )
+    assert results[("ELEC", "LABELLING", "national")]["evidence_ids"] == _ids("kettle-2", source="cpsc_recalls")
 
 
 def test_rows_quarantined_by_the_gate_of_this_run_are_left_out(warehouse_url: str) -> None:
