@@ -150,14 +150,15 @@ def load(url: str, docs: list, risks: list) -> None:
             bulk_upsert(conn, RiskInformation.__table__, risks[start : start + 100_000], ["risk_info_id"])
 
 
-def pipeline(timer: Timer, url: str, docs: list, risks: list, label: str) -> float:
+def pipeline(timer: Timer, url: str, docs: list, risks: list, label: str, model_dir: str | None = None) -> float:
     """Load (reported apart: it stands for the collection step), then time the processing steps."""
     from transforms.analysis.results import analyse_risk_information
     from transforms.enrich import enrich_risk_information
 
     timer.run(f"{label}: load {len(risks):,} raw docs + risk rows", load, url, docs, risks)
     started = time.perf_counter()
-    summary = timer.run(f"{label}: enrich (normalise, classify, dedup)", enrich_risk_information, END, url=url)
+    summary = timer.run(f"{label}: enrich (normalise, classify, dedup)", enrich_risk_information, END, url=url,
+                        model_dir=model_dir)  # fmt: skip
     print(f"      {summary}")
     result = timer.run(f"{label}: analyse (5.3.1 + 5.3.2)", analyse_risk_information, END, url=url, run_id=label)
     print(f"      results: {result.get('results')}, dispositions: {result.get('dispositions')}")
@@ -235,6 +236,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--url", help="warehouse URL (default: a fresh SQLite file in a temp dir)")
+    parser.add_argument("--model-dir", help="classifier model folder (default: the one in the repository)")
+    parser.add_argument(
+        "--load-rates-only", type=int, metavar="ROWS", help="only compare load rates, on this many synthetic rows"
+    )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ecmon-pipeline-bench-") as tmp:
         url = options.url or f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
@@ -243,15 +248,24 @@ def main() -> int:
         from sql.warehouse import upgrade
 
         upgrade(url)
+        if options.load_rates_only:
+            from ecmon.db import bulk_upsert, get_engine
+            from sql.models import RawDocument
+
+            docs, risks = synthetic_rows(options.load_rates_only, 0, END.date(), 365, seed=1)
+            with get_engine(url).begin() as conn:  # the documents the risk rows reference
+                bulk_upsert(conn, RawDocument.__table__, docs, ["document_id"], ())
+            load_rates(url, risks)
+            return 0
         print(f"generating {options.records:,} synthetic records …", flush=True)
         docs, risks = synthetic_rows(options.records, 0, END.date() - dt.timedelta(days=5 * 365), 5 * 365, seed=1)
         timer = Timer()
         print("full run:")
-        full = pipeline(timer, url, docs, risks, "full")
+        full = pipeline(timer, url, docs, risks, "full", options.model_dir)
         new = max(1, options.records // 100)
         new_docs, new_risks = synthetic_rows(new, options.records, END.date() - dt.timedelta(days=7), 7, seed=2)
         print(f"incremental run ({new:,} new records, 1 %):")
-        incremental = pipeline(timer, url, new_docs, new_risks, "incremental")
+        incremental = pipeline(timer, url, new_docs, new_risks, "incremental", options.model_dir)
         load_rates(url, risks[:200_000])
         del docs
     print("\nprocessing (normalise → classify → dedup → analysis):")

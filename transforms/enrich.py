@@ -53,7 +53,7 @@ def _pending(conn: Any, full: bool) -> pd.DataFrame:
     stmt = select(*[table.c[c] for c in RISK_COLUMNS])
     if not full:
         stmt = stmt.where(table.c.enriched_at.is_(None))
-    return pd.DataFrame(conn.execute(stmt).mappings().all(), columns=list(RISK_COLUMNS))
+    return pd.DataFrame(conn.execute(stmt).all(), columns=list(RISK_COLUMNS))
 
 
 def _children(conn: Any, ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -124,50 +124,78 @@ def normalise(frame: pd.DataFrame, facts: pd.DataFrame, parties: pd.DataFrame) -
     return out
 
 
-def classify(frame: pd.DataFrame, model_dir: str | None = None, n_jobs: int | None = None) -> pd.DataFrame:
-    """Fill missing category / hazard codes from the text classifiers (5.3).
+def classify(frame: pd.DataFrame, model_dir: str | None = None) -> pd.DataFrame:
+    """Fill missing category / hazard codes from the text classifiers (5.3)."""
+    return start_classification(frame, model_dir).finish()
 
-    Identical texts are classified once (listings and re-reports repeat titles a lot), and large
-    batches are split over the machine's cores: character n-gram analysis is pure Python per text.
+
+class PendingClassification:
+    """Model predictions for a frame, computed in background processes while the caller does other work.
+
+    Identical texts are classified once (listings and re-reports repeat titles a lot). A large batch is cut
+    into chunks and queued to ``cpu_count - 1`` worker processes (character n-grams and the lexicon are pure
+    Python per text), so the caller's own core stays free for deduplication, which does not need the
+    classes. ``finish`` then classifies, in the caller's process, the chunks no worker has started yet, waits
+    for the rest and fills the frame. Small batches are classified in ``finish`` directly.
     """
-    out = frame.copy()
-    need = out["category_code"].isna() | out["hazard_code"].isna()
-    if not need.any():
+
+    def __init__(self, frame: pd.DataFrame, model_dir: str | None) -> None:
+        self.frame = frame
+        self.kwargs = {"model_dir": model_dir} if model_dir else {}
+        self.need = frame["category_code"].isna() | frame["hazard_code"].isna()
+        self.chunks: list[pd.DataFrame] = []
+        self.futures: list[Any] = []
+        if not self.need.any():
+            return
+        text = (frame.loc[self.need, "product_name"].fillna("") + " " + frame.loc[self.need, "description"].fillna("")
+                + " " + frame.loc[self.need, "hazard_item"].fillna(""))  # fmt: skip
+        title = frame.loc[self.need, "title"].fillna("")
+        self.codes, _ = pd.factorize(title + "\x1f" + text)
+        first = pd.Series(range(len(self.codes))).groupby(self.codes).first().to_numpy()
+        inputs = pd.DataFrame({"title": title.to_numpy()[first], "text": text.to_numpy()[first]})
+        self.chunks = [inputs.iloc[start : start + CHUNK_ROWS] for start in range(0, len(inputs), CHUNK_ROWS)]
+        workers = max(1, (os.cpu_count() or 1) - 1)
+        if len(inputs) >= PARALLEL_MIN_ROWS:
+            from joblib.externals.loky import get_reusable_executor
+
+            from transforms.classify.predict import predict_frame
+
+            executor = get_reusable_executor(max_workers=workers)
+            self.futures = [executor.submit(predict_frame, chunk, **self.kwargs) for chunk in self.chunks]
+
+    def finish(self) -> pd.DataFrame:
+        out = self.frame.copy()
+        if not self.need.any():
+            return out
+        from transforms.classify.predict import predict_frame
+
+        parts: list[pd.DataFrame | None] = [None] * len(self.chunks)
+        for index in reversed(range(len(self.futures))):  # the workers take chunks from the front
+            if not self.futures[index].cancel():
+                break
+            parts[index] = predict_frame(self.chunks[index], **self.kwargs)
+        for index, chunk in enumerate(self.chunks):
+            if parts[index] is None:
+                parts[index] = self.futures[index].result() if self.futures else predict_frame(chunk, **self.kwargs)
+        distinct = pd.concat(parts, ignore_index=True)
+        predicted = distinct.iloc[self.codes].set_index(out.index[self.need])
+        for target in ("category", "hazard"):
+            missing = self.need & out[f"{target}_code"].isna()
+            idx = out.index[missing]
+            out.loc[idx, f"{target}_code"] = predicted.loc[idx, target]
+            out.loc[idx, f"{target}_confidence"] = predicted.loc[idx, f"{target}_confidence"]
+            out.loc[idx, f"{target}_label_source"] = "model"
+        out.loc[self.need, "needs_review"] = predicted["needs_review"].astype(bool).to_numpy()
         return out
-    text = (out.loc[need, "product_name"].fillna("") + " " + out.loc[need, "description"].fillna("") + " "
-            + out.loc[need, "hazard_item"].fillna(""))  # fmt: skip
-    title = out.loc[need, "title"].fillna("")
-    codes, _ = pd.factorize(title + "\x1f" + text)
-    first = pd.Series(range(len(codes))).groupby(codes).first().to_numpy()
-    inputs = pd.DataFrame({"title": title.to_numpy()[first], "text": text.to_numpy()[first]})
-    distinct = _predict_in_parallel(inputs, model_dir, n_jobs)
-    predicted = distinct.iloc[codes].set_index(out.index[need])
-    for target in ("category", "hazard"):
-        missing = need & out[f"{target}_code"].isna()
-        idx = out.index[missing]
-        out.loc[idx, f"{target}_code"] = predicted.loc[idx, target]
-        out.loc[idx, f"{target}_confidence"] = predicted.loc[idx, f"{target}_confidence"]
-        out.loc[idx, f"{target}_label_source"] = "model"
-    out.loc[need, "needs_review"] = predicted["needs_review"].astype(bool).to_numpy()
-    return out
 
 
+def start_classification(frame: pd.DataFrame, model_dir: str | None = None) -> PendingClassification:
+    return PendingClassification(frame, model_dir)
+
+
+# Below this many distinct texts, starting worker processes costs more than it saves.
 PARALLEL_MIN_ROWS = 20_000
-
-
-def _predict_in_parallel(inputs: pd.DataFrame, model_dir: str | None, n_jobs: int | None) -> pd.DataFrame:
-    from transforms.classify.predict import predict_frame
-
-    kwargs = {"model_dir": model_dir} if model_dir else {}
-    n_jobs = n_jobs or os.cpu_count() or 1
-    if n_jobs == 1 or len(inputs) < PARALLEL_MIN_ROWS:
-        return predict_frame(inputs, **kwargs).reset_index(drop=True)
-    from joblib import Parallel, delayed
-
-    bounds = [len(inputs) * k // n_jobs for k in range(n_jobs + 1)]
-    chunks = [inputs.iloc[bounds[k] : bounds[k + 1]] for k in range(n_jobs)]
-    parts = Parallel(n_jobs=n_jobs, backend="loky")(delayed(predict_frame)(chunk, **kwargs) for chunk in chunks)
-    return pd.concat(parts, ignore_index=True)
+CHUNK_ROWS = 10_000
 
 
 def deduplicate(engine: Any, frame: pd.DataFrame) -> pd.Series:
@@ -276,14 +304,15 @@ def enrich_risk_information(
     lap("read")
     frame = normalise(frame, facts, parties)
     lap("normalise")
-    frame = classify(frame, model_dir)
-    lap("classify")
+    classification = start_classification(frame, model_dir)  # in worker processes, while this one dedups
+    clusters = deduplicate(engine, frame) if with_dedup else None
+    lap("dedup")
+    frame = classification.finish()
+    lap("classify")  # what is left of classification once dedup is done
     other_clusters: dict[str, str] = {}
-    if with_dedup:
-        clusters = deduplicate(engine, frame)
+    if clusters is not None:
         frame["cluster_id"] = frame["risk_info_id"].map(clusters)
         other_clusters = clusters[~clusters.index.isin(frame["risk_info_id"])].to_dict()
-    lap("dedup")
     entities = _entities(frame, parties)
     from transforms.normalise.gtin import is_valid_gtin
 
