@@ -207,13 +207,15 @@ def load_rates(url: str, risks: list) -> None:
     forget()
 
     frame = pd.DataFrame(sample[:20_000])
-    frame["attributes"] = frame["attributes"].map(json.dumps)
+    types = {column.name: column.type for column in table.columns if column.name in frame}  # JSON, NULL-only columns
     started = time.perf_counter()
-    frame.to_sql("stg_risk_information", engine, if_exists="append", index=False, method="multi", chunksize=1000)
+    frame.to_sql(
+        "stg_risk_information", engine, if_exists="append", index=False, method="multi", chunksize=1000, dtype=types
+    )
     naive_multi = len(frame) / (time.perf_counter() - started)
     forget()
     started = time.perf_counter()
-    frame.to_sql("stg_risk_information", engine, if_exists="append", index=False)
+    frame.to_sql("stg_risk_information", engine, if_exists="append", index=False, dtype=types)
     naive_default = len(frame) / (time.perf_counter() - started)
     forget()
     print(

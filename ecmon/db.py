@@ -132,39 +132,25 @@ def bulk_upsert(
 
     dbapi = conn.connection.driver_connection
     if conn.dialect.name == "sqlite":
-        # Split into new and existing keys first: a plain INSERT runs at the engine's full bulk
-        # speed, and only rows that really exist pay for an UPDATE (an ON CONFLICT clause on every
-        # row halves SQLite's insert rate).
+        # Optimistic: a plain INSERT of every row runs at the engine's full bulk speed (an ON CONFLICT DO
+        # UPDATE clause on every row halves SQLite's insert rate). Only when some keys already existed are
+        # the rows updated too; updating a row just inserted rewrites the same values, so the result is the
+        # upsert's either way.
         cursor = dbapi.cursor()
-        key_tuples = [tuple(row[k] for k in keys) for row in rows]
-        existing: set[tuple[Any, ...]] = set()
-        key_list = ", ".join(f'"{k}"' for k in keys)
-        for start in range(0, len(key_tuples), 5000):
-            chunk = key_tuples[start : start + 5000]
-            if len(keys) == 1:
-                marks = ", ".join("?" for _ in chunk)
-                found = cursor.execute(f"select {key_list} from {table.name} where {key_list} in ({marks})",
-                                       [k[0] for k in chunk])  # fmt: skip
-            else:
-                marks = ", ".join("(" + ", ".join("?" for _ in keys) + ")" for _ in chunk)
-                found = cursor.execute(f"select {key_list} from {table.name} where ({key_list}) in (values {marks})",
-                                       [v for k in chunk for v in k])  # fmt: skip
-            existing.update(tuple(r) for r in found.fetchall())
-        fresh = [row for row, key in zip(rows, key_tuples, strict=True) if key not in existing]
         placeholders = ", ".join("?" for _ in columns)
         cursor.executemany(f"insert into {table.name} ({quoted}) values ({placeholders}) on conflict do nothing",
-                           (values(r) for r in fresh))  # fmt: skip
-        if update_columns and existing:
-            stale = [row for row, key in zip(rows, key_tuples, strict=True) if key in existing]
+                           map(values, rows))  # fmt: skip
+        inserted = cursor.rowcount
+        if update_columns and inserted < len(rows):
             assignments = ", ".join(f'"{c}" = ?' for c in update_columns)
             condition = " and ".join(f'"{k}" = ?' for k in keys)
-            positions = [columns.index(c) for c in update_columns]
+            positions = [columns.index(c) for c in (*update_columns, *keys)]
 
             def update_params(row: Mapping[str, Any]) -> list[Any]:
                 encoded = values(row)
-                return [encoded[p] for p in positions] + [row[k] for k in keys]
+                return [encoded[p] for p in positions]
 
-            cursor.executemany(f"update {table.name} set {assignments} where {condition}", map(update_params, stale))
+            cursor.executemany(f"update {table.name} set {assignments} where {condition}", map(update_params, rows))
         cursor.close()
     elif conn.dialect.name == "postgresql":
         staging = f"tmp_bulk_{table.name}"
