@@ -10,7 +10,7 @@ import pytest
 
 from transforms import taxonomy
 from transforms.taxonomy.crosswalk import build_index
-from transforms.taxonomy.labels import contains_cjk
+from transforms.taxonomy.labels import contains_cjk, fold_punctuation, normalise_label
 from transforms.taxonomy.tree import read_tree
 
 pytestmark = pytest.mark.unit
@@ -84,8 +84,38 @@ def test_every_cpsc_product_type_in_the_real_data_has_a_crosswalk():
             types.update(t for t in item.get("product_types") or [] if t)
     for name in (p.stem.replace("+", " ") for p in folder.glob("*.json")):
         types.add(name)  # file names are CPSC category queries
-    missing = sorted(t for t in types if taxonomy.crosswalk_category("cpsc", t) is None)
+    spans_several_kinds = {fold_punctuation(normalise_label(t)) for t in _CPSC_TYPES_WITHOUT_CODE}
+    missing = sorted(
+        t
+        for t in types
+        if taxonomy.crosswalk_category("cpsc", t) is None
+        and fold_punctuation(normalise_label(t)) not in spans_several_kinds
+    )
     assert not missing
+
+
+# CPSC product types whose crosswalk row says "-": each names kinds of two top-level codes.
+_CPSC_TYPES_WITHOUT_CODE = ("Sippy/Tumbler Cups", "Coffeemakers/Coffeepots/Teapots/Kettles")
+
+
+def test_a_label_spanning_several_top_level_kinds_gives_no_code():
+    for label in (*_CPSC_TYPES_WITHOUT_CODE, "Sippy Tumbler Cups"):  # the query-file spelling folds alike
+        assert taxonomy.crosswalk_category("cpsc", label) is None, label
+    # The "-" stops the look-up: no keyword rule ("cups" → FCM) is tried for such a label.
+    assert taxonomy.crosswalk_category("cpsc", "Cups") is not None
+    # Neighbouring types still map.
+    assert taxonomy.top_level(taxonomy.crosswalk_category("cpsc", "Coffee Makers or Teapots")) == "ELEC"
+    assert taxonomy.top_level(taxonomy.crosswalk_category("cpsc", "Baby Feeding Items")) == "CHILD"
+
+
+def test_no_code_is_refused_in_keyword_rules(tmp_path):
+    nodes = read_tree(taxonomy.PRODUCT_KINDS_FILE, taxonomy.PRODUCT_TOP_CODES, ("code", "parent", "name_zh", "name_en"))
+    path = tmp_path / "crosswalk.csv"
+    path.write_text("scheme,match,label,code,note\ncpsc,keyword,cups,-,\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"row 2: field 'code': '-' is only allowed in exact rules"):
+        build_index(path, nodes, precedence={})
+    path.write_text("scheme,match,label,code,note\ncpsc,exact,Sippy/Tumbler Cups,-,\n", encoding="utf-8")
+    assert build_index(path, nodes, precedence={}).lookup("cpsc", "sippy/tumbler cups") is None
 
 
 def test_special_populations_follow_5_1_2_b():

@@ -57,17 +57,22 @@ def read_usa_gov_cpsc(path: Path) -> Iterator[SourceRecord]:
 
 
 def read_cpsc_recall_api(path: Path) -> Iterator[SourceRecord]:
-    """saferproducts.gov Recall records; product type, else the ProductName query the record answered."""
+    """saferproducts.gov Recall records; the category label is the CPSC product type of the record.
+
+    Records without a product type get no category label. The ``_query_category`` key that one dump
+    adds is not used as one: it is the ProductName search that returned the record, and that search
+    matches product-name text, not a classification ("Cribside Space Heaters" and "Stroller Fans"
+    answer the queries "crib" and "stroller"; a CO-alarm advisory answers "space heater").
+    """
     for item in json.loads(path.read_text(encoding="utf-8")):
         products = item.get("Products") or []
         types = tuple(_texts(products, "Type"))
-        query = (item.get("_query_category") or "").strip()
         hazards = _texts(item.get("Hazards"), "Name")
         yield SourceRecord(
             title=item.get("Title") or "",
             text=join_text(*_texts(products, "Name"), *hazards, item.get("Description")),
             category_scheme="cpsc",
-            category_labels=types or ((query,) if query else ()),
+            category_labels=types,
             hazard_scheme="cpsc",
             # The title ("... Due to Fire Hazard") is the source's own hazard statement when Hazards is empty.
             hazard_labels=tuple(hazards) or (item.get("Title") or "",),
@@ -172,13 +177,17 @@ def _rss_items(path: Path) -> Iterator[tuple[str, str, str, str]]:
 
 
 def read_fda_food_rss(path: Path) -> Iterator[SourceRecord]:
-    """FDA food-safety recalls feed; the category label is the feed's own channel title."""
-    for channel_title, title, description, _creator in _rss_items(path):
+    """FDA food-safety recalls feed: hazard labels only.
+
+    The feed's only category statement is its channel title, a file-level label, and the file is not one
+    category by construction: "food" in FDA's sense (FD&C Act 201(f)) includes animal food, so the feed
+    also carries pet-treat and animal-feed recalls, which the taxonomy files under AGRI.FEED_VET. The
+    record-level openFDA/iRES product types do tell the two apart ("Food" vs "Veterinary") and are used.
+    """
+    for _channel_title, title, description, _creator in _rss_items(path):
         yield SourceRecord(
             title=title,
             text=description,
-            category_scheme="openfda",
-            category_labels=(channel_title,),
             hazard_scheme="openfda",
             # Titles often say only "Because of Possible Health Risk"; the description names the risk.
             hazard_labels=(title, description),

@@ -10,6 +10,10 @@ Look-up order, most trustworthy first:
    ``burn``), ties go to the scheme's own rules, then generic rules, then taxonomy synonyms, then the
    more severe hazard, then the earlier position.
 
+An exact rule may point at ``-`` instead of a code: the label names products of several top-level kinds
+("Sippy/Tumbler Cups": children's feeding items and drinkware), so it says nothing about one record and
+gives no code (no keyword rule is tried for it either).
+
 Hazard labels that are lists of failed items (``闪点（闭口）*,氯含量``) are split and each item mapped
 on its own; the batch's hazard is the most severe item (5.3.1 asks for one hazard item per result).
 """
@@ -35,6 +39,8 @@ SCHEMES: tuple[str, ...] = (
 )
 ANY_SCHEME = "*"
 _MATCH_KINDS = ("exact", "keyword", "substring")
+# Code of an exact rule whose label spans several top-level kinds: the look-up answers ``None``.
+NO_CODE = "-"
 # Tie-breakers after keyword length: a scheme's own rule, a generic rule, a taxonomy synonym.
 _RULE_ORIGIN_RANK = {"scheme": 0, "generic": 1, "taxonomy": 2}
 
@@ -63,10 +69,11 @@ class CrosswalkIndex:
             return None
         exact = self._exact(scheme, key)
         if exact is not None:
-            return exact
+            return None if exact == NO_CODE else exact
         items = split_items(key) if self.precedence else [key]
         if len(items) > 1:
-            return self.most_severe(self._exact(scheme, item) or self._keyword(scheme, item) for item in items)
+            codes = (self._exact(scheme, item) or self._keyword(scheme, item) for item in items)
+            return self.most_severe(code for code in codes if code != NO_CODE)
         return self._keyword(scheme, key)
 
     def _exact(self, scheme: str, key: str) -> str | None:
@@ -117,7 +124,9 @@ def build_index(path: Path, nodes: list[TaxonomyNode], *, precedence: dict[str, 
                 raise ValueError(f"{path.name}: row {line}: field 'scheme': unknown scheme {scheme!r}")
             if match not in _MATCH_KINDS:
                 raise ValueError(f"{path.name}: row {line}: field 'match': {match!r} is not one of {_MATCH_KINDS}")
-            if code not in top_of:
+            if code == NO_CODE and match != "exact":
+                raise ValueError(f"{path.name}: row {line}: field 'code': {NO_CODE!r} is only allowed in exact rules")
+            if code not in top_of and code != NO_CODE:
                 raise ValueError(f"{path.name}: row {line}: field 'code': unknown taxonomy code {code!r}")
             key = normalise_label(label)
             if not key:
