@@ -158,25 +158,21 @@ class PendingClassification:
         if len(inputs) >= PARALLEL_MIN_ROWS:
             from joblib.externals.loky import get_reusable_executor
 
-            from transforms.classify.predict import predict_frame
-
             executor = get_reusable_executor(max_workers=workers)
-            self.futures = [executor.submit(predict_frame, chunk, **self.kwargs) for chunk in self.chunks]
+            self.futures = [executor.submit(_predict_chunk, chunk, self.kwargs) for chunk in self.chunks]
 
     def finish(self) -> pd.DataFrame:
         out = self.frame.copy()
         if not self.need.any():
             return out
-        from transforms.classify.predict import predict_frame
-
         parts: list[pd.DataFrame | None] = [None] * len(self.chunks)
         for index in reversed(range(len(self.futures))):  # the workers take chunks from the front
             if not self.futures[index].cancel():
                 break
-            parts[index] = predict_frame(self.chunks[index], **self.kwargs)
+            parts[index] = _predict_chunk(self.chunks[index], self.kwargs)
         for index, chunk in enumerate(self.chunks):
             if parts[index] is None:
-                parts[index] = self.futures[index].result() if self.futures else predict_frame(chunk, **self.kwargs)
+                parts[index] = self.futures[index].result() if self.futures else _predict_chunk(chunk, self.kwargs)
         distinct = pd.concat(parts, ignore_index=True)
         predicted = distinct.iloc[self.codes].set_index(out.index[self.need])
         for target in ("category", "hazard"):
@@ -189,12 +185,19 @@ class PendingClassification:
         return out
 
 
+def _predict_chunk(chunk: pd.DataFrame, kwargs: dict[str, Any]) -> pd.DataFrame:
+    # Imported here, in the worker: the caller does not load scikit-learn just to queue the work.
+    from transforms.classify.predict import predict_frame
+
+    return predict_frame(chunk, **kwargs)
+
+
 def start_classification(frame: pd.DataFrame, model_dir: str | None = None) -> PendingClassification:
     return PendingClassification(frame, model_dir)
 
 
 # Below this many distinct texts, starting worker processes costs more than it saves.
-PARALLEL_MIN_ROWS = 20_000
+PARALLEL_MIN_ROWS = 2_000
 CHUNK_ROWS = 10_000
 
 
@@ -228,7 +231,9 @@ def deduplicate(engine: Any, frame: pd.DataFrame) -> pd.Series:
         stored = pd.DataFrame(conn.execute(stmt).all(), columns=cols)
     stored = stored[~stored["risk_info_id"].isin(frame["risk_info_id"])]
     combined = pd.concat([stored[cols[:-1]], frame[cols[:-1]]], ignore_index=True)
-    combined = combined.rename(columns={"risk_info_id": "id"})
+    # In id order: blocking breaks ties by input order, and the database returns rows in whatever order
+    # its plan gives (table order, or an index's), which must not change the clusters.
+    combined = combined.rename(columns={"risk_info_id": "id"}).sort_values("id", ignore_index=True)
     clusters = pd.Series(cluster_records(combined).to_numpy(), index=combined["id"]).astype(str)
     previous = pd.Series(stored["cluster_id"].to_numpy(), index=stored["risk_info_id"])
     changed_stored = previous.index[previous.ne(clusters.reindex(previous.index)).to_numpy()]

@@ -24,6 +24,13 @@ def test_migrated_columns_match_models(warehouse_url: str) -> None:
         assert migrated == set(table.columns.keys()), name
 
 
+def test_migrated_indexes_match_models(warehouse_url: str) -> None:
+    inspector = inspect(get_engine(warehouse_url))
+    for name, table in Base.metadata.tables.items():
+        migrated = {i["name"] for i in inspector.get_indexes(name)}
+        assert {i.name for i in table.indexes} <= migrated, name
+
+
 def test_upgrade_twice_is_a_no_op(warehouse_url: str) -> None:
     before = table_names(warehouse_url)
     upgrade(warehouse_url)
