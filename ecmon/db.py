@@ -178,13 +178,22 @@ def _cell_encoders(conn: Connection, table: Table, columns: Sequence[str]) -> li
     def as_json(value: Any) -> Any:
         return json.dumps(value, ensure_ascii=False)
 
+    spelled: dict[Any, Any] = {}  # a batch repeats its times a lot (the run time, publication days)
+
     def as_sqlite_time(value: Any) -> Any:
-        if isinstance(value, dt.datetime):
-            # The text form SQLAlchemy itself writes on SQLite, so ORM reads and SQL comparisons agree.
-            return value.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        return value
+        # Equal instants in different zones are spelled differently (the zone is dropped, not converted).
+        key = (value, value.utcoffset()) if isinstance(value, dt.datetime) else value
+        text = spelled.get(key)
+        if text is None:
+            if isinstance(value, dt.datetime):
+                # The text form SQLAlchemy itself writes on SQLite, so ORM reads and SQL comparisons agree.
+                text = value.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+            elif isinstance(value, dt.date):
+                text = value.isoformat()
+            else:
+                return value
+            spelled[key] = text
+        return text
 
     encoders = []
     for position, name in enumerate(columns):
