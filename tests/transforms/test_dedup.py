@@ -141,6 +141,7 @@ def test_normalise_words() -> None:
     assert normalise_words("Lowe’s and Lowe's stores") == "lowe lowe store"
     assert normalise_words("Samsung™ Range") == "samsung range"
     assert normalise_words("天猫纸尿裤") == "天猫 猫纸 纸尿 尿裤"
+    assert normalise_words("合成：Kalomi牌充电宝") == "合成 kalomi 牌充 充电 电宝"  # the brand stays a word of its own
     assert normalise_words("Maytag retira lavaplatos por peligro de incendio") == "maytag lavaplato"
 
 
@@ -275,6 +276,83 @@ def test_same_source_needs_near_identical_text() -> None:
     second = dict(NEWS_RECORD, id="n2", source="feed", title="Best Buy recalls Insignia chest freezers", text="")
     clusters = cluster_records(_frame([first, second]))
     assert clusters.nunique() == 2
+
+
+# SYNTHETIC: the same kind of product recalled for the same hazard in the same week by two different firms, as
+# real feeds report daily (power banks for fire); once the brand words are removed the product words are equal.
+KALOMI_POWER_BANK = {
+    "id": "syn-kalomi",
+    "source": "eu_safety_gate",
+    "title": "Synthetic: Kalomi power bank recalled, overheating, fire hazard",
+    "product_name": "power bank model M-12",
+    "brand": "Kalomi",
+    "model": "M-12",
+    "manufacturer": "Acorn Boreal Co., Ltd.",
+    "published_date": "2026-09-03",
+}
+TEVUZEN_POWER_BANK = {
+    "id": "syn-tevuzen",
+    "source": "cpsc_recalls",
+    "title": "Synthetic: Tevuzen power bank recalled, overheating, fire hazard",
+    "product_name": "power bank model M-45",
+    "brand": "Tevuzen",
+    "model": "M-45",
+    "manufacturer": "Quartz Raven Co., Ltd.",
+    "published_date": "2026-09-04",
+}
+
+
+@pytest.mark.parametrize("drop_models", [False, True], ids=["with-models", "without-models"])
+def test_different_firms_same_product_same_week_are_not_merged(drop_models: bool) -> None:
+    records = [dict(KALOMI_POWER_BANK), dict(TEVUZEN_POWER_BANK)]
+    if drop_models:  # the firms alone must keep them apart, not only the disjoint model numbers
+        for record in records:
+            record["product_name"], record["model"] = "power bank", ""
+    assert cluster_records(_frame(records)).nunique() == 2
+
+
+def test_different_firms_same_product_across_languages() -> None:
+    # The same two events, each reported once more by a Chinese feed (brand written against the Chinese title, the
+    # maker named in Chinese only): each report joins its own event through the brand and model, not the other.
+    zh_kalomi = dict(KALOMI_POWER_BANK, id="syn-kalomi-zh", source="samr_spot_checks",
+                     title="合成：Kalomi牌充电宝过热起火", product_name="充电宝 型号 M-12",
+                     manufacturer="深圳市华美康电器有限公司")  # fmt: skip
+    zh_tevuzen = dict(TEVUZEN_POWER_BANK, id="syn-tevuzen-zh", source="samr_spot_checks",
+                      title="合成：Tevuzen牌充电宝过热起火", product_name="充电宝 型号 M-45",
+                      manufacturer="东莞市鑫达源电子有限公司")  # fmt: skip
+    clusters = cluster_records(_frame([KALOMI_POWER_BANK, TEVUZEN_POWER_BANK, zh_kalomi, zh_tevuzen]))
+    assert clusters.iloc[0] == clusters.iloc[2] and clusters.iloc[1] == clusters.iloc[3]
+    assert clusters.iloc[0] != clusters.iloc[1]
+
+
+def test_one_event_with_the_firm_spelled_differently_is_still_merged() -> None:
+    # SYNTHETIC reports of one recall: the firm misspelt by the second source, and a third source naming the
+    # importer instead of the maker but listing the same model number.
+    recall = {
+        "id": "a",
+        "source": "cpsc",
+        "title": "Hamilton Beach Recalls Slow Cookers Due to Burn Hazard",
+        "product_name": "Hamilton Beach 6-quart slow cookers",
+        "manufacturer": "Hamilton Beach Brands, Inc., of Glen Allen, Virginia",
+        "model": "33662",
+        "published_date": "2026-03-05",
+    }
+    misspelt = {
+        "id": "b",
+        "source": "news",
+        "title": "Slow cookers recalled over burn risk",
+        "product_name": "6-quart slow cooker",
+        "manufacturer": "Hamliton Beach",
+        "published_date": "2026-03-06",
+    }
+    importer = dict(misspelt, id="c", source="retailer", manufacturer="Walmart Inc.", model="33662")
+    unrelated = dict(KALOMI_POWER_BANK, published_date="2026-03-05")
+    clusters = cluster_records(_frame([recall, misspelt, importer, unrelated]))
+    assert clusters.iloc[:3].nunique() == 1
+    assert clusters.iloc[3] != clusters.iloc[0]
+    # Each link on its own, so that neither merge depends on the other.
+    assert cluster_records(_frame([recall, misspelt])).nunique() == 1
+    assert cluster_records(_frame([recall, importer])).nunique() == 1
 
 
 def test_stable_cluster_ids_helper() -> None:

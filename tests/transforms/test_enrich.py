@@ -58,17 +58,22 @@ SNAPSHOT = ["risk_info_id", "category_code", "category_label_source", "hazard_co
             "region_code", "model", "needs_review"]  # fmt: skip
 
 
-def synthetic_batch(first_event: int, events: int, first_day: dt.date, seed: int) -> tuple[list, list]:
-    """Raw documents and risk rows for ``events`` synthetic events, each reported by 1–3 sources."""
+def synthetic_batch(events: range, seed: int, first_report: int = 0) -> tuple[list, list]:
+    """Raw documents and risk rows for synthetic ``events``, each reported by 1–3 sources.
+
+    An event's product, hazard, firm, brand and day depend on its number only, so a later batch can carry
+    re-reports of earlier events (``first_report`` > 0: published that many days after the event).
+    """
     rng = random.Random(seed)
     docs, risks = [], []
-    for event in range(first_event, first_event + events):
-        (zh, en), (hz_zh, hz_en) = rng.choice(PRODUCTS), rng.choice(HAZARDS)
-        day = first_day + dt.timedelta(days=rng.randrange(20))
-        brand = "".join(rng.sample(SYLLABLES, 3)).capitalize()
-        firm_en, firm_zh = " ".join(rng.sample(FIRM_WORDS, 2)), "".join(rng.sample(FIRM_CHARS, 3))
-        for report, (source, channel, lang) in enumerate(rng.sample(SOURCES, rng.randint(1, 3))):
-            key = f"syn-{event}-{report}"
+    for event in events:
+        facts = random.Random(event)
+        (zh, en), (hz_zh, hz_en) = facts.choice(PRODUCTS), facts.choice(HAZARDS)
+        day = dt.date(2026, 9, 1) + dt.timedelta(days=facts.randrange(30))
+        brand = "".join(facts.sample(SYLLABLES, 3)).capitalize()
+        firm_en, firm_zh = " ".join(facts.sample(FIRM_WORDS, 2)), "".join(facts.sample(FIRM_CHARS, 3))
+        for number, (source, channel, lang) in enumerate(rng.sample(SOURCES, rng.randint(1, 3)), first_report):
+            key = f"syn-{event}-{number}"
             if lang == "zh":
                 title, product = f"合成：{brand}牌{zh}{hz_zh}", f"{zh} 型号 M-{event}"
                 maker, hazard = f"深圳市{firm_zh}电器有限公司", hz_zh
@@ -85,11 +90,16 @@ def synthetic_batch(first_event: int, events: int, first_day: dt.date, seed: int
                           "document_id": doc_id, "source": source, "channel": channel, "record_key": key,
                           "info_type": "recall", "title": title, "product_name": product, "description": hazard,
                           "category_code": None, "hazard_item": hazard, "manufacturer": maker, "brand": brand,
-                          "model": f"M-{event}", "published_date": day + dt.timedelta(days=report),
+                          "model": f"M-{event}", "published_date": day + dt.timedelta(days=number),
                           "needs_review": False, "attributes": {"synthetic": True}, "mapped_at": RUN_AT,
                           **dict.fromkeys(("for_infants", "for_children", "for_pregnant", "for_elderly",
                                            "for_patients"), False)})  # fmt: skip
     return docs, risks
+
+
+def event_of(risk_info_ids: pd.Series, batches: Any) -> pd.Series:
+    keys = {r["risk_info_id"]: r["record_key"].split("-")[1] for batch in batches for r in batch[1]}
+    return risk_info_ids.map(keys)
 
 
 def load(url: str, batch: tuple[list, list]) -> None:
@@ -108,8 +118,9 @@ def snapshot(url: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def batches() -> tuple[tuple[list, list], tuple[list, list]]:
-    # The second batch's events overlap the first batch's dates, so new rows join stored clusters.
-    return synthetic_batch(0, 150, dt.date(2026, 9, 1), seed=1), synthetic_batch(150, 40, dt.date(2026, 9, 10), seed=2)
+    # The second batch: 40 new events, and re-reports (3 days on) of 20 events of the first batch.
+    fresh, again = synthetic_batch(range(150, 190), seed=2), synthetic_batch(range(20), seed=3, first_report=3)
+    return synthetic_batch(range(150), seed=1), (fresh[0] + again[0], fresh[1] + again[1])
 
 
 def same_cluster_pairs(snap: pd.DataFrame) -> set[tuple[str, str]]:
@@ -145,6 +156,10 @@ def test_incremental_runs_agree_with_one_full_run(warehouse_url: str, tmp_path: 
     shared = len(a & b)
     agreement = 2 * shared / (len(a) + len(b))
     assert agreement >= 0.9, (len(a), len(b), shared)
+    # And the incremental clusters are the events (pairwise F1 against the true events).
+    truth = same_cluster_pairs(incremental.assign(cluster_id=event_of(incremental["risk_info_id"], batches)))
+    found = len(a & truth)
+    assert 2 * found / (len(a) + len(truth)) >= 0.85, (len(a), len(truth), found)
 
 
 def test_rerun_changes_nothing(warehouse_url: str, batches: Any) -> None:

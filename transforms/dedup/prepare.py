@@ -109,7 +109,9 @@ def normalise_words(text: str) -> str:
     """Lower-case words of ``text`` without punctuation, HTML entities or recall boilerplate.
 
     Chinese runs become overlapping character bigrams (``纸尿裤`` → ``纸尿 尿裤``) so that word-based similarity
-    and blocking work on text without spaces.
+    and blocking work on text without spaces; Latin letters or digits written against a Chinese run are a word of
+    their own (``Kalomi牌充电宝`` → ``kalomi 牌充 充电 电宝``), so a brand named in a Chinese title matches the
+    brand of a report in another language.
     """
     if "&" in text:
         text = html.unescape(text)  # "&#174;", "&amp;"
@@ -300,7 +302,8 @@ def _code_matrix(values_per_record: Iterable[tuple[str, ...]], slots: int) -> np
 
 def _cjk_bigrams(run: re.Match[str]) -> str:
     text = run[0]
-    return " ".join(text[i : i + 2] for i in range(len(text) - 1))
+    # Spaces around the run: a Latin word written against Chinese ("Kalomi牌充电宝") is a word of its own.
+    return " " + " ".join(text[i : i + 2] for i in range(len(text) - 1)) + " "
 
 
 def _chain(groups: list[tuple[str, ...]]) -> Iterable[str]:
