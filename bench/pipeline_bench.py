@@ -61,6 +61,55 @@ CITIES = ["深圳市", "广州市", "杭州市", "宁波市", "苏州市", "东�
 PLATFORMS = ["天猫", "京东", "拼多多", "抖音", "Amazon", "Walmart", None, None]
 
 
+# Made-up firm and brand names: distinct spellings as real ones are ("Kalomiren Appliances", "深圳市华盛远电器"),
+# not "Maker 123" (numbers are folded by the classifier and shared words would merge every firm in dedup).
+SYLLABLES = (
+    "ka",
+    "lo",
+    "mi",
+    "ra",
+    "te",
+    "vu",
+    "zen",
+    "po",
+    "shi",
+    "dar",
+    "qu",
+    "nel",
+    "bo",
+    "fi",
+    "gan",
+    "hu",
+    "jo",
+    "ki",
+    "lum",
+    "mo",
+    "nor",
+    "pa",
+    "ri",
+    "sa",
+    "tor",
+    "ul",
+    "ve",
+    "wi",
+    "xa",
+    "yo",
+    "zu",
+    "bel",
+)
+FIRM_CHARS = tuple("华美康达兴盛宏远金鑫瑞丰泰安佳源星辰恒昌永富利通宇光明德信和鸿嘉")
+FIRM_TRADES = ("Appliances", "Industries", "Trading", "Electronics", "Home Products", "Toys", "Foods", "Outdoor")
+
+
+def made_up_name(number: int, parts: int, alphabet: tuple[str, ...] = SYLLABLES) -> str:
+    """A distinct pronounceable name per number (base-len(alphabet) digits)."""
+    digits = []
+    for _ in range(parts):
+        number, digit = divmod(number, len(alphabet))
+        digits.append(alphabet[digit])
+    return "".join(digits)
+
+
 def synthetic_rows(n: int, start_index: int, first_day: dt.date, days: int, seed: int) -> tuple[list, list]:
     """``n`` synthetic raw documents and mapped risk rows (as the loaders would write them)."""
     rng = np.random.default_rng(seed)
@@ -82,12 +131,13 @@ def synthetic_rows(n: int, start_index: int, first_day: dt.date, days: int, seed
         hz_zh, hz_en = HAZARDS[haz[j]]
         when = first_day + dt.timedelta(days=int(day[j]) + (int(i % 3) if j != i else 0))
         key = f"syn{start_index + i:08d}"
+        brand_name = made_up_name(int(brand[j]), 3).capitalize()
         if lang == "zh":
-            maker = f"{CITIES[firm[j] % 10]}合成{firm[j]}电器有限公司"
-            title, product = f"合成数据：{brand[j]}牌{zh}{hz_zh}", f"{zh} 型号M{brand[j]}"
+            maker = f"{CITIES[firm[j] % 10]}{made_up_name(int(firm[j]), 3, FIRM_CHARS)}电器有限公司"
+            title, product = f"合成数据：{brand_name}牌{zh}{hz_zh}", f"{zh} 型号M{brand[j]}"
         else:
-            maker = f"Synthetic Maker {firm[j]} Co., Ltd."
-            title, product = f"Synthetic: Brand{brand[j]} {en} recalled, {hz_en}", f"{en} model M{brand[j]}"
+            maker = f"{made_up_name(int(firm[j]), 3).capitalize()} {FIRM_TRADES[firm[j] % 8]} Co., Ltd."
+            title, product = f"Synthetic: {brand_name} {en} recalled, {hz_en}", f"{en} model M{brand[j]}"
         body = json.dumps({"synthetic": True, "key": key, "title": title}, ensure_ascii=False)
         content_hash = hashlib.sha256(body.encode()).hexdigest()
         doc_id = hashlib.sha256(f"{source}\x1f{content_hash}\x1f".encode()).hexdigest()
@@ -115,7 +165,7 @@ def synthetic_rows(n: int, start_index: int, first_day: dt.date, days: int, seed
                       "category_code": code if labelled[i] else None,
                       "category_label_source": "crosswalk" if labelled[i] else None,
                       "category_confidence": 1.0 if labelled[i] else None, "hazard_item": hz_zh if lang == "zh" else
-                      hz_en, "manufacturer": maker, "brand": f"Brand{brand[j]}", "model": f"M{brand[j]}",
+                      hz_en, "manufacturer": maker, "brand": brand_name, "model": f"M{brand[j]}",
                       "platform": PLATFORMS[platform[i]], "shop": None, "published_date": when,
                       "needs_review": False, "attributes": {"synthetic": True}, "mapped_at": fetched,
                       "enriched_at": None, **dict.fromkeys(("for_infants", "for_children", "for_pregnant",
