@@ -132,12 +132,13 @@ def synthetic_rows(n: int, start_index: int, first_day: dt.date, days: int, seed
         when = first_day + dt.timedelta(days=int(day[j]) + (int(i % 3) if j != i else 0))
         key = f"syn{start_index + i:08d}"
         brand_name = made_up_name(int(brand[j]), 3).capitalize()
+        model = f"{brand_name[:2].upper()}-{start_index + j}"  # one model per event: re-reports share it
         if lang == "zh":
             maker = f"{CITIES[firm[j] % 10]}{made_up_name(int(firm[j]), 3, FIRM_CHARS)}电器有限公司"
-            title, product = f"合成数据：{brand_name}牌{zh}{hz_zh}", f"{zh} 型号M{brand[j]}"
+            title, product = f"合成数据：{brand_name}牌{zh}{hz_zh}", f"{zh} 型号{model}"
         else:
             maker = f"{made_up_name(int(firm[j]), 3).capitalize()} {FIRM_TRADES[firm[j] % 8]} Co., Ltd."
-            title, product = f"Synthetic: {brand_name} {en} recalled, {hz_en}", f"{en} model M{brand[j]}"
+            title, product = f"Synthetic: {brand_name} {en} recalled, {hz_en}", f"{en} model {model}"
         body = json.dumps({"synthetic": True, "key": key, "title": title}, ensure_ascii=False)
         content_hash = hashlib.sha256(body.encode()).hexdigest()
         doc_id = hashlib.sha256(f"{source}\x1f{content_hash}\x1f".encode()).hexdigest()
@@ -165,7 +166,7 @@ def synthetic_rows(n: int, start_index: int, first_day: dt.date, days: int, seed
                       "category_code": code if labelled[i] else None,
                       "category_label_source": "crosswalk" if labelled[i] else None,
                       "category_confidence": 1.0 if labelled[i] else None, "hazard_item": hz_zh if lang == "zh" else
-                      hz_en, "manufacturer": maker, "brand": brand_name, "model": f"M{brand[j]}",
+                      hz_en, "manufacturer": maker, "brand": brand_name, "model": model,
                       "platform": PLATFORMS[platform[i]], "shop": None, "published_date": when,
                       "needs_review": False, "attributes": {"synthetic": True}, "mapped_at": fetched,
                       "enriched_at": None, **dict.fromkeys(("for_infants", "for_children", "for_pregnant",
