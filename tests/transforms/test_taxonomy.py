@@ -108,14 +108,19 @@ def test_a_label_spanning_several_top_level_kinds_gives_no_code():
     assert taxonomy.top_level(taxonomy.crosswalk_category("cpsc", "Baby Feeding Items")) == "CHILD"
 
 
-def test_no_code_is_refused_in_keyword_rules(tmp_path):
-    nodes = read_tree(taxonomy.PRODUCT_KINDS_FILE, taxonomy.PRODUCT_TOP_CODES, ("code", "parent", "name_zh", "name_en"))
+def crosswalk_from(tmp_path, tree_file, top_codes, row: str):
+    """A crosswalk index built from one CSV row against the repository's taxonomy tree."""
+    nodes = read_tree(tree_file, top_codes, ("code", "parent", "name_zh", "name_en"))
     path = tmp_path / "crosswalk.csv"
-    path.write_text("scheme,match,label,code,note\ncpsc,keyword,cups,-,\n", encoding="utf-8")
+    path.write_text(f"scheme,match,label,code,note\n{row}\n", encoding="utf-8")
+    return build_index(path, nodes, precedence={})
+
+
+def test_no_code_is_refused_in_keyword_rules(tmp_path):
+    products = (tmp_path, taxonomy.PRODUCT_KINDS_FILE, taxonomy.PRODUCT_TOP_CODES)
     with pytest.raises(ValueError, match=r"row 2: field 'code': '-' is only allowed in exact rules"):
-        build_index(path, nodes, precedence={})
-    path.write_text("scheme,match,label,code,note\ncpsc,exact,Sippy/Tumbler Cups,-,\n", encoding="utf-8")
-    assert build_index(path, nodes, precedence={}).lookup("cpsc", "sippy/tumbler cups") is None
+        crosswalk_from(*products, "cpsc,keyword,cups,-,")
+    assert crosswalk_from(*products, "cpsc,exact,Sippy/Tumbler Cups,-,").lookup("cpsc", "sippy/tumbler cups") is None
 
 
 def test_special_populations_follow_5_1_2_b():
