@@ -255,10 +255,8 @@ def bulk_update(
         staging = f"tmp_update_{table.name}"
         quoted = ", ".join(f'"{c}"' for c in columns)
         with dbapi.cursor() as cursor:
-            cursor.execute(
-                f"create temp table if not exists {staging} as select {quoted} from {table.name} with no data"
-            )
-            cursor.execute(f"truncate {staging}")
+            # Dropped again below: a second call in the same transaction may update other columns.
+            cursor.execute(f"create temp table {staging} as select {quoted} from {table.name} with no data")
             with cursor.copy(f"copy {staging} ({quoted}) from stdin") as copy:
                 for row in encoded:
                     copy.write_row(row)

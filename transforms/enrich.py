@@ -126,7 +126,7 @@ def normalise(frame: pd.DataFrame, facts: pd.DataFrame, parties: pd.DataFrame) -
 
 def classify(frame: pd.DataFrame, model_dir: str | None = None) -> pd.DataFrame:
     """Fill missing category / hazard codes from the text classifiers (5.3)."""
-    return start_classification(frame, model_dir).finish()
+    return PendingClassification(frame, model_dir).finish()
 
 
 class PendingClassification:
@@ -190,10 +190,6 @@ def _predict_chunk(chunk: pd.DataFrame, kwargs: dict[str, Any]) -> pd.DataFrame:
     from transforms.classify.predict import predict_frame
 
     return predict_frame(chunk, **kwargs)
-
-
-def start_classification(frame: pd.DataFrame, model_dir: str | None = None) -> PendingClassification:
-    return PendingClassification(frame, model_dir)
 
 
 # Below this many distinct texts, starting worker processes costs more than it saves.
@@ -312,7 +308,7 @@ def enrich_risk_information(
     lap("read")
     frame = normalise(frame, facts, parties)
     lap("normalise")
-    classification = start_classification(frame, model_dir)  # in worker processes, while this one dedups
+    classification = PendingClassification(frame, model_dir)  # in worker processes, while this one dedups
     clusters = deduplicate(engine, frame) if with_dedup else None
     lap("dedup")
     frame = classification.finish()

@@ -178,7 +178,7 @@ def test_worker_processes_classify_like_the_caller(monkeypatch: pytest.MonkeyPat
     in_process = enrich.classify(frame)
     monkeypatch.setattr(enrich, "PARALLEL_MIN_ROWS", 1)
     monkeypatch.setattr(enrich, "CHUNK_ROWS", 25)  # many chunks: some run in workers, the rest in the caller
-    pending = enrich.start_classification(frame)
+    pending = enrich.PendingClassification(frame, None)
     assert pending.futures, "the batch should have been queued to worker processes"
     pd.testing.assert_frame_equal(pending.finish(), in_process)
     assert in_process["category_code"].notna().all() and in_process["hazard_code"].notna().all()
